@@ -1,0 +1,548 @@
+//! Data points: the framework's raw measurements per village for the
+//! assessed quarter. Aggregate data points of one source compile into one
+//! query (one scan per source); SQL data points run their file once. The
+//! quarter's bounds are bound as named parameters, never pasted into SQL.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::config::Dialect;
+use datafusion::common::{ParamValues, ScalarValue};
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::SessionContext;
+
+use crate::contract::{self, Table};
+use crate::error::{Error, Result};
+use crate::framework::{Aggregate, Builtin, DataPointSpec, Framework, Missing, OpenUntil, Window};
+use crate::ingest::Ingested;
+use crate::period::Quarter;
+
+/// A village of the district, as read from `villages`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Village {
+    pub code: String,
+    pub name: String,
+    pub township_code: String,
+    pub township_name: String,
+    pub population: i64,
+    pub households: i64,
+    pub unit_type: String,
+}
+
+/// Why a data point has no value for any village this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    /// A table it reads is absent from the data.
+    SourceAbsent(String),
+}
+
+/// The data-point matrix: one value per village (in `villages` order) per
+/// data point.
+#[derive(Debug, Clone)]
+pub struct DataPointTable {
+    pub quarter: Quarter,
+    pub villages: Vec<Village>,
+    pub values: BTreeMap<String, Vec<Option<f64>>>,
+    pub availability: BTreeMap<String, Availability>,
+}
+
+impl DataPointTable {
+    pub fn value(&self, datapoint: &str, village: usize) -> Option<f64> {
+        self.values.get(datapoint).and_then(|v| v[village])
+    }
+}
+
+/// One source's compiled query.
+#[derive(Debug, Clone)]
+pub struct CompiledSource {
+    pub source: &'static Table,
+    /// Data point ids, in column order.
+    pub datapoints: Vec<String>,
+    pub sql: String,
+}
+
+/// The named parameters bound to every framework query.
+pub fn parameters(quarter: Quarter) -> ParamValues {
+    let day = |d: chrono::NaiveDate| {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
+        ScalarValue::Date32(Some(
+            i32::try_from((d - epoch).num_days()).unwrap_or(i32::MAX),
+        ))
+    };
+    let last = quarter.end().pred_opt().expect("a quarter has a last day");
+    let map = [
+        ("quarter_start", day(quarter.start())),
+        ("quarter_end", day(quarter.end())),
+        ("quarter_last", day(last)),
+        ("previous_start", day(quarter.previous().start())),
+        ("trailing_start", day(quarter.offset(-4).start())),
+    ];
+    ParamValues::Map(
+        map.into_iter()
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect(),
+    )
+}
+
+/// Options under which framework SQL runs: queries only.
+pub fn framework_sql_options() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+fn window_predicate(source: &Table, window: Window) -> String {
+    let e = format!("\"{}\"", source.event_date.unwrap_or("start_date"));
+    match window {
+        Window::Quarter => format!("{e} >= $quarter_start AND {e} < $quarter_end"),
+        Window::PreviousQuarter => format!("{e} >= $previous_start AND {e} < $quarter_start"),
+        Window::Trailing4q => format!("{e} >= $trailing_start AND {e} < $quarter_start"),
+        Window::ToDate => format!("{e} < $quarter_end"),
+        Window::Active => {
+            "\"start_date\" < $quarter_end AND (\"end_date\" IS NULL OR \"end_date\" >= $quarter_start)".into()
+        }
+    }
+}
+
+/// Compiles the aggregate data points of each source into one query.
+pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
+    let mut out = Vec::new();
+    for source in contract::sources() {
+        let mut columns = Vec::new();
+        let mut ids = Vec::new();
+        let mut windows = BTreeSet::new();
+        for dp in &framework.datapoints {
+            let DataPointSpec::Aggregate {
+                source: s,
+                aggregate,
+                column,
+                days,
+                filter,
+                window,
+            } = &dp.spec
+            else {
+                continue;
+            };
+            if s.name != source.name {
+                continue;
+            }
+            windows.insert(*window);
+            let mut cond = window_predicate(source, *window);
+            if let Some(f) = filter {
+                cond = format!("{cond} AND ({f})");
+            }
+            let col = |c: &Option<String>| format!("\"{}\"", c.as_deref().unwrap_or_default());
+            let expr = match aggregate {
+                Aggregate::Count => format!("COUNT(CASE WHEN {cond} THEN 1 END)"),
+                Aggregate::CountDistinct => {
+                    format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", col(column))
+                }
+                Aggregate::Sum => format!(
+                    "SUM(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+                    col(column)
+                ),
+                Aggregate::Mean => format!(
+                    "AVG(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+                    col(column)
+                ),
+                Aggregate::Min => format!(
+                    "MIN(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+                    col(column)
+                ),
+                Aggregate::Max => format!(
+                    "MAX(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+                    col(column)
+                ),
+                Aggregate::MeanDays | Aggregate::MaxDays => {
+                    // Validation guarantees the day columns of a days aggregate.
+                    let Some((from, to, open)) = days else {
+                        continue;
+                    };
+                    let (end, cond) = match open {
+                        OpenUntil::QuarterEnd => {
+                            (format!("COALESCE(\"{to}\", $quarter_last)"), cond)
+                        }
+                        OpenUntil::Exclude => (
+                            format!("\"{to}\""),
+                            format!("{cond} AND \"{to}\" IS NOT NULL"),
+                        ),
+                    };
+                    let f = if *aggregate == Aggregate::MeanDays {
+                        "AVG"
+                    } else {
+                        "MAX"
+                    };
+                    format!("{f}(CASE WHEN {cond} THEN CAST({end} - \"{from}\" AS DOUBLE) END)")
+                }
+            };
+            columns.push(format!("  CAST({expr} AS DOUBLE) AS \"{}\"", dp.id));
+            ids.push(dp.id.clone());
+        }
+        if ids.is_empty() {
+            continue;
+        }
+        let scan = windows
+            .iter()
+            .map(|w| format!("({})", window_predicate(source, *w)))
+            .collect::<Vec<_>>()
+            .join("\n   OR ");
+        let sql = format!(
+            "SELECT \"village_code\",\n{}\nFROM {}\nWHERE {scan}\nGROUP BY \"village_code\"",
+            columns.join(",\n"),
+            source.name
+        );
+        out.push(CompiledSource {
+            source,
+            datapoints: ids,
+            sql,
+        });
+    }
+    out
+}
+
+/// Reads the villages (sorted by code).
+pub async fn read_villages(ctx: &SessionContext) -> Result<Vec<Village>> {
+    let batches = ctx
+        .sql(
+            "SELECT village_code, village_name, township_code, township_name, population, households, unit_type \
+             FROM villages ORDER BY village_code",
+        )
+        .await
+        .map_err(Error::query("reading villages"))?
+        .collect()
+        .await
+        .map_err(Error::query("reading villages"))?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let s = |i: usize| strings(b, i);
+        let (code, name, tc, tn, ut) = (s(0)?, s(1)?, s(2)?, s(3)?, s(6)?);
+        let pop = b.column(4).as_primitive_opt::<Int64Type>();
+        let hh = b.column(5).as_primitive_opt::<Int64Type>();
+        let (Some(pop), Some(hh)) = (pop, hh) else {
+            return Err(Error::Output {
+                context: "reading villages".into(),
+                message: "population or households is not Int64".into(),
+            });
+        };
+        for r in 0..b.num_rows() {
+            out.push(Village {
+                code: code[r].clone(),
+                name: name[r].clone(),
+                township_code: tc[r].clone(),
+                township_name: tn[r].clone(),
+                population: pop.value(r),
+                households: hh.value(r),
+                unit_type: ut[r].clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn strings(b: &RecordBatch, i: usize) -> Result<Vec<String>> {
+    let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).map_err(|e| {
+        Error::Output {
+            context: "reading strings".into(),
+            message: e.to_string(),
+        }
+    })?;
+    let arr = col.as_string::<i32>();
+    Ok((0..arr.len())
+        .map(|r| {
+            if arr.is_null(r) {
+                String::new()
+            } else {
+                arr.value(r).to_string()
+            }
+        })
+        .collect())
+}
+
+fn doubles(b: &RecordBatch, i: usize, context: &str) -> Result<Vec<Option<f64>>> {
+    let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Float64).map_err(|e| {
+        Error::Output {
+            context: context.into(),
+            message: e.to_string(),
+        }
+    })?;
+    let arr = col.as_primitive::<Float64Type>();
+    Ok((0..arr.len())
+        .map(|r| (!arr.is_null(r)).then(|| arr.value(r)))
+        .collect())
+}
+
+/// Runs one query with the quarter's parameters bound.
+async fn run_query(
+    ctx: &SessionContext,
+    sql: &str,
+    quarter: Quarter,
+    context: &str,
+) -> Result<Vec<RecordBatch>> {
+    let df = ctx
+        .sql_with_options(sql, framework_sql_options())
+        .await
+        .map_err(Error::query(context.to_string()))?
+        .with_param_values(parameters(quarter))
+        .map_err(Error::query(context.to_string()))?;
+    df.collect()
+        .await
+        .map_err(Error::query(context.to_string()))
+}
+
+/// The canonical tables an SQL text reads.
+pub fn tables_read(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<Vec<String>> {
+    let state = ctx.state();
+    let stmt = state.sql_to_statement(sql, &Dialect::Generic)?;
+    let mut names: Vec<String> = state
+        .resolve_table_references(&stmt)?
+        .into_iter()
+        .map(|t| t.table().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Computes every data point of the framework for `quarter`.
+pub async fn compute(
+    ctx: &SessionContext,
+    framework: &Framework,
+    ingested: &Ingested,
+    quarter: Quarter,
+) -> Result<DataPointTable> {
+    let villages = read_villages(ctx).await?;
+    let index: BTreeMap<&str, usize> = villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.code.as_str(), i))
+        .collect();
+    let n = villages.len();
+    let mut values: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    let mut availability = BTreeMap::new();
+
+    for dp in &framework.datapoints {
+        if let DataPointSpec::Builtin(b) = dp.spec {
+            let v = villages
+                .iter()
+                .map(|v| {
+                    Some(match b {
+                        Builtin::Population => v.population as f64,
+                        Builtin::Households => v.households as f64,
+                    })
+                })
+                .collect();
+            values.insert(dp.id.clone(), v);
+            availability.insert(dp.id.clone(), Availability::Available);
+        }
+    }
+
+    for compiled in compile(framework) {
+        let present = ingested.is_present(compiled.source.name);
+        let context = format!("computing the data points of {}", compiled.source.name);
+        let mut cols: Vec<Vec<Option<f64>>> = compiled
+            .datapoints
+            .iter()
+            .map(|id| {
+                let zero = framework
+                    .datapoint(id)
+                    .is_some_and(|d| matches!(d.spec, DataPointSpec::Aggregate { aggregate, .. } if aggregate.zero_when_empty()));
+                vec![(present && zero).then_some(0.0); n]
+            })
+            .collect();
+        if present {
+            let batches = run_query(ctx, &compiled.sql, quarter, &context).await?;
+            for b in &batches {
+                let codes = strings(b, 0)?;
+                for (j, col) in cols.iter_mut().enumerate() {
+                    let vals = doubles(b, j + 1, &context)?;
+                    for (code, v) in codes.iter().zip(vals) {
+                        if let (Some(&i), Some(v)) = (index.get(code.as_str()), v) {
+                            col[i] = Some(v);
+                        }
+                    }
+                }
+            }
+        }
+        for (id, col) in compiled.datapoints.iter().zip(cols) {
+            values.insert(id.clone(), col);
+            availability.insert(
+                id.clone(),
+                if present {
+                    Availability::Available
+                } else {
+                    Availability::SourceAbsent(compiled.source.name.into())
+                },
+            );
+        }
+    }
+
+    // SQL data points: each file runs once.
+    let mut by_file: BTreeMap<&str, Vec<(&str, &str, Missing)>> = BTreeMap::new();
+    for dp in &framework.datapoints {
+        if let DataPointSpec::Sql {
+            file,
+            column,
+            missing,
+        } = &dp.spec
+        {
+            by_file
+                .entry(file)
+                .or_default()
+                .push((&dp.id, column, *missing));
+        }
+    }
+    for (file, dps) in by_file {
+        let sql = framework
+            .sql
+            .get(file)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let context = format!("running sql/{file}");
+        let reads = tables_read(ctx, sql).map_err(|e| Error::Framework {
+            dir: framework.dir.clone(),
+            problems: vec![format!("sql/{file}: {e}")],
+        })?;
+        let absent: Vec<&String> = reads
+            .iter()
+            .filter(|t| ingested.report(t).is_some_and(|r| !r.is_present()))
+            .collect();
+        if let Some(t) = absent.first() {
+            for (id, _, _) in &dps {
+                values.insert(id.to_string(), vec![None; n]);
+                availability.insert(id.to_string(), Availability::SourceAbsent(t.to_string()));
+            }
+            continue;
+        }
+        let batches = run_query(ctx, sql, quarter, &context)
+            .await
+            .map_err(|e| match e {
+                Error::Query { source, .. } => Error::Framework {
+                    dir: framework.dir.clone(),
+                    problems: vec![format!("sql/{file}: {source}")],
+                },
+                other => other,
+            })?;
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => {
+                // No rows: plan again for the schema.
+                let df = ctx
+                    .sql_with_options(sql, framework_sql_options())
+                    .await
+                    .map_err(Error::query(context.clone()))?;
+                std::sync::Arc::new(df.schema().as_arrow().clone())
+            }
+        };
+        let mut problems = Vec::new();
+        if schema.index_of("village_code").is_err() {
+            problems.push(format!(
+                "sql/{file}: returns no `village_code` column (it returns {})",
+                field_names(&schema)
+            ));
+        }
+        for (id, column, _) in &dps {
+            match schema.field_with_name(column) {
+                Err(_) => problems.push(format!(
+                    "sql/{file}: data point '{id}' reads column `{column}`, which the query does not return (it returns {})",
+                    field_names(&schema)
+                )),
+                Ok(f) if !f.data_type().is_numeric() => problems.push(format!(
+                    "sql/{file}: column `{column}` of data point '{id}' is {}, not numeric",
+                    f.data_type()
+                )),
+                Ok(_) => {}
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Framework {
+                dir: framework.dir.clone(),
+                problems,
+            });
+        }
+        let vc = schema.index_of("village_code").unwrap_or(0);
+        let mut seen = BTreeSet::new();
+        let mut cols: Vec<Vec<Option<f64>>> = dps
+            .iter()
+            .map(|(_, _, missing)| vec![(*missing == Missing::Zero).then_some(0.0); n])
+            .collect();
+        for b in &batches {
+            let codes = strings(b, vc)?;
+            for code in &codes {
+                if !seen.insert(code.clone()) {
+                    return Err(Error::Framework {
+                        dir: framework.dir.clone(),
+                        problems: vec![format!(
+                            "sql/{file}: returns more than one row for village {code}; GROUP BY village_code"
+                        )],
+                    });
+                }
+            }
+            for (j, (_, column, _)) in dps.iter().enumerate() {
+                let idx = schema.index_of(column).unwrap_or(0);
+                for (code, v) in codes.iter().zip(doubles(b, idx, &context)?) {
+                    if let Some(&i) = index.get(code.as_str()) {
+                        cols[j][i] = v.or(cols[j][i]);
+                    }
+                }
+            }
+        }
+        for ((id, _, _), col) in dps.iter().zip(cols) {
+            values.insert(id.to_string(), col);
+            availability.insert(id.to_string(), Availability::Available);
+        }
+    }
+    Ok(DataPointTable {
+        quarter,
+        villages,
+        values,
+        availability,
+    })
+}
+
+fn field_names(schema: &datafusion::arrow::datatypes::Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The latest quarter with any event in the present sources.
+pub async fn latest_quarter(ctx: &SessionContext, ingested: &Ingested) -> Result<Option<Quarter>> {
+    let mut latest: Option<i32> = None;
+    for t in contract::sources() {
+        if !ingested.is_present(t.name) {
+            continue;
+        }
+        let e = t.event_date.unwrap_or("received_date");
+        let batches = ctx
+            .sql(&format!("SELECT CAST(MAX(\"{e}\") AS INT) FROM {}", t.name))
+            .await
+            .map_err(Error::query("finding the latest quarter"))?
+            .collect()
+            .await
+            .map_err(Error::query("finding the latest quarter"))?;
+        for b in &batches {
+            let col =
+                datafusion::arrow::compute::cast(b.column(0), &DataType::Int32).map_err(|e| {
+                    Error::Output {
+                        context: "finding the latest quarter".into(),
+                        message: e.to_string(),
+                    }
+                })?;
+            let arr = col.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
+            if !arr.is_empty() && !arr.is_null(0) {
+                latest = latest.max(Some(arr.value(0)));
+            }
+        }
+    }
+    Ok(latest.map(|days| {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
+        Quarter::containing(epoch + chrono::Duration::days(i64::from(days)))
+    }))
+}

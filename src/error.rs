@@ -1,0 +1,152 @@
+//! The library's error type. User mistakes (a bad framework, a bad catalog,
+//! unreadable or mis-typed input) are kept apart from internal failures
+//! (bugs), so the binary can tell the analyst which is which and exit with
+//! the documented code.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use datafusion::error::DataFusionError;
+
+/// Result with the library's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One schema problem in one input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaProblem {
+    pub table: String,
+    pub file: PathBuf,
+    /// The canonical column.
+    pub column: String,
+    /// The column's name in the file, when the catalog maps it.
+    pub source_column: String,
+    pub expected: String,
+    /// What was found, or `None` when the column is missing.
+    pub found: Option<String>,
+}
+
+impl fmt::Display for SchemaProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.source_column == self.column {
+            format!("column '{}'", self.column)
+        } else {
+            format!(
+                "column '{}' (canonical '{}')",
+                self.source_column, self.column
+            )
+        };
+        match &self.found {
+            None => write!(
+                f,
+                "table {}, file {}: {name} is missing; expected {}. Add it to the extract, or map the extract's own header to '{}' under [sources.{}.columns] in the catalog",
+                self.table,
+                self.file.display(),
+                self.expected,
+                self.column,
+                self.table
+            ),
+            Some(found) => write!(
+                f,
+                "table {}, file {}: {name} has type {found}; expected {}. Fix the extract's type for this column",
+                self.table,
+                self.file.display(),
+                self.expected
+            ),
+        }
+    }
+}
+
+/// Errors of the qinglian library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The framework (indicators/, sql/) is wrong; every problem is listed.
+    #[error("the framework in {} has {} problem(s):\n  - {}", dir.display(), problems.len(), problems.join("\n  - "))]
+    Framework { dir: PathBuf, problems: Vec<String> },
+
+    /// The source catalog is wrong; every problem is listed.
+    #[error("the source catalog {} has {} problem(s):\n  - {}", file.display(), problems.len(), problems.join("\n  - "))]
+    Catalog {
+        file: PathBuf,
+        problems: Vec<String>,
+    },
+
+    /// Input files do not match the data contract; every problem is listed.
+    #[error("the input does not match the data contract ({} problem(s)):\n  - {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  - "))]
+    Schema { problems: Vec<SchemaProblem> },
+
+    /// An input file or directory cannot be used.
+    #[error("input {}: {message}", path.display())]
+    Input { path: PathBuf, message: String },
+
+    /// The run was asked for something the data cannot give.
+    #[error("{0}")]
+    Request(String),
+
+    /// Reading or writing a file failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A query failed while the pipeline ran (an internal error unless the
+    /// context says the framework's SQL is at fault).
+    #[error("{context}: {source}")]
+    Query {
+        context: String,
+        #[source]
+        source: DataFusionError,
+    },
+
+    /// An Arrow or Parquet operation failed while writing outputs.
+    #[error("{context}: {message}")]
+    Output { context: String, message: String },
+
+    /// The synthetic generator failed.
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
+}
+
+/// What kind of failure, for exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The framework, the catalog or the command line is wrong (exit 2).
+    Config,
+    /// The input data is missing, unreadable or off-contract (exit 3).
+    Data,
+    /// A bug or an environment failure (exit 1).
+    Internal,
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Framework { .. } | Error::Catalog { .. } | Error::Request(_) => {
+                ErrorKind::Config
+            }
+            Error::Schema { .. } | Error::Input { .. } => ErrorKind::Data,
+            Error::Io { .. } | Error::Query { .. } | Error::Output { .. } | Error::Generate(_) => {
+                ErrorKind::Internal
+            }
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub(crate) fn query(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> Error {
+        let context = context.into();
+        move |source| Error::Query { context, source }
+    }
+}

@@ -1,0 +1,961 @@
+//! The indicator framework (`indicators/` and `sql/`): loaded in two stages,
+//! raw serde structs (unknown keys refused and reported by their path), then
+//! one validation pass that fills defaults in one place and reports every
+//! problem together. The format is documented in `docs/framework-format.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::Token;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::contract::{self, Kind, Table};
+use crate::error::{Error, Result};
+
+// ---------------------------------------------------------------- raw files
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFrameworkFile {
+    framework: RawMeta,
+    tiers: Option<RawTiers>,
+    #[serde(default, rename = "dimension")]
+    dimensions: Vec<RawDimension>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    id: String,
+    version: String,
+    name_zh: String,
+    name_en: String,
+    description: Option<String>,
+    sql_dir: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTiers {
+    method: Option<TierMethod>,
+    green: Option<f64>,
+    yellow: Option<f64>,
+    red: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TierMethod {
+    Thresholds,
+    Quantiles,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDimension {
+    id: String,
+    name_zh: String,
+    name_en: String,
+    weight: Option<f64>,
+    description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataPointFile {
+    #[serde(default, rename = "datapoint")]
+    datapoints: Vec<RawDataPoint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataPoint {
+    id: String,
+    name_zh: String,
+    name_en: String,
+    description: Option<String>,
+    source: Option<String>,
+    aggregate: Option<Aggregate>,
+    column: Option<String>,
+    days_from: Option<String>,
+    days_to: Option<String>,
+    open_until: Option<OpenUntil>,
+    filter: Option<String>,
+    window: Option<Window>,
+    sql: Option<String>,
+    missing: Option<Missing>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicatorFile {
+    #[serde(default, rename = "indicator")]
+    indicators: Vec<RawIndicator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    id: String,
+    dimension: String,
+    name_zh: String,
+    name_en: String,
+    definition: String,
+    formula: Formula,
+    numerator: String,
+    denominator: Option<String>,
+    min_denominator: Option<f64>,
+    direction: Direction,
+    weight: Option<f64>,
+    unit: Option<String>,
+    rationale: Option<String>,
+}
+
+// ------------------------------------------------------------ validated form
+
+/// How the rows of an aggregate data point are summarised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    Count,
+    CountDistinct,
+    Sum,
+    Mean,
+    Min,
+    Max,
+    MeanDays,
+    MaxDays,
+}
+
+impl Aggregate {
+    /// Whether a village without matching rows scores 0 (else unavailable).
+    pub fn zero_when_empty(self) -> bool {
+        matches!(
+            self,
+            Aggregate::Count | Aggregate::CountDistinct | Aggregate::Sum
+        )
+    }
+}
+
+/// Which rows of a source a data point reads, by date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    Quarter,
+    PreviousQuarter,
+    #[serde(rename = "trailing_4q")]
+    Trailing4q,
+    ToDate,
+    Active,
+}
+
+/// For day differences, what an open item (null end date) counts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenUntil {
+    /// The quarter's last day.
+    QuarterEnd,
+    /// Left out.
+    Exclude,
+}
+
+/// What a village absent from an SQL data point's result gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    Zero,
+    Null,
+}
+
+/// An indicator's formula over its data points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Formula {
+    Value,
+    #[serde(rename = "rate_per_1000")]
+    RatePer1000,
+    Share,
+    Ratio,
+}
+
+impl Formula {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Formula::Value => "value",
+            Formula::RatePer1000 => "rate_per_1000",
+            Formula::Share => "share",
+            Formula::Ratio => "ratio",
+        }
+    }
+}
+
+/// Whether a higher raw value is cleaner or worse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::HigherIsBetter => "higher_is_better",
+            Direction::LowerIsBetter => "lower_is_better",
+        }
+    }
+}
+
+/// Framework metadata.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub id: String,
+    pub version: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description: Option<String>,
+}
+
+/// How a village's tier follows from its index and rank.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TierRule {
+    /// `index >= green` green, `>= yellow` yellow, else red.
+    Thresholds { green: f64, yellow: f64 },
+    /// The lowest `red` share of ranked villages red, the next `yellow`
+    /// share yellow, the rest green.
+    Quantiles { red: f64, yellow: f64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Dimension {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub weight: f64,
+    pub description: Option<String>,
+}
+
+/// A built-in data point read from `villages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Population,
+    Households,
+}
+
+/// What a data point measures and how.
+#[derive(Debug, Clone)]
+pub enum DataPointSpec {
+    Aggregate {
+        source: &'static Table,
+        aggregate: Aggregate,
+        column: Option<String>,
+        days: Option<(String, String, OpenUntil)>,
+        filter: Option<String>,
+        window: Window,
+    },
+    Sql {
+        file: String,
+        column: String,
+        missing: Missing,
+    },
+    Builtin(Builtin),
+}
+
+#[derive(Debug, Clone)]
+pub struct DataPoint {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description: Option<String>,
+    pub spec: DataPointSpec,
+}
+
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub id: String,
+    pub dimension: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub definition: String,
+    pub formula: Formula,
+    pub numerator: String,
+    pub denominator: Option<String>,
+    pub min_denominator: Option<f64>,
+    pub direction: Direction,
+    pub weight: f64,
+    pub unit: Option<String>,
+    pub rationale: Option<String>,
+}
+
+/// A loaded, validated framework.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    pub dir: PathBuf,
+    pub meta: Meta,
+    pub tiers: TierRule,
+    pub dimensions: Vec<Dimension>,
+    pub datapoints: Vec<DataPoint>,
+    pub indicators: Vec<Indicator>,
+    /// SQL data point files, by file name, with their text.
+    pub sql: BTreeMap<String, String>,
+    /// SHA-256 over every file read, in a fixed order.
+    pub hash: String,
+    /// Every file read, relative to the framework directory's parent.
+    pub files: Vec<PathBuf>,
+}
+
+const DEFAULT_TIERS: TierRule = TierRule::Thresholds {
+    green: 85.0,
+    yellow: 70.0,
+};
+
+impl Framework {
+    pub fn datapoint(&self, id: &str) -> Option<&DataPoint> {
+        self.datapoints.iter().find(|d| d.id == id)
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    /// Loads and validates the framework in `dir`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let mut problems = Vec::new();
+        let mut hasher = Sha256::new();
+        let mut files = Vec::new();
+        let mut read = |path: &Path, problems: &mut Vec<String>| -> Option<String> {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let rel = path.strip_prefix(dir).unwrap_or(path);
+                    hasher.update(rel.to_string_lossy().as_bytes());
+                    hasher.update([0u8]);
+                    hasher.update(text.as_bytes());
+                    hasher.update([0u8]);
+                    files.push(path.to_path_buf());
+                    Some(text)
+                }
+                Err(e) => {
+                    problems.push(format!("{}: cannot be read: {e}", path.display()));
+                    None
+                }
+            }
+        };
+
+        if !dir.is_dir() {
+            return Err(Error::Framework {
+                dir: dir.to_path_buf(),
+                problems: vec![
+                    "the framework directory does not exist; pass --framework DIR (the default is indicators/)".into(),
+                ],
+            });
+        }
+        let main_file = dir.join("framework.toml");
+        let main: Option<RawFrameworkFile> = read(&main_file, &mut problems)
+            .and_then(|t| parse_toml(&main_file, dir, &t, &mut problems));
+
+        let mut raw_dps = Vec::new();
+        for f in toml_files(&dir.join("datapoints"), &mut problems) {
+            if let Some(file) = read(&f, &mut problems)
+                .and_then(|t| parse_toml::<RawDataPointFile>(&f, dir, &t, &mut problems))
+            {
+                raw_dps.extend(file.datapoints.into_iter().map(|d| (rel(&f, dir), d)));
+            }
+        }
+        let mut raw_inds = Vec::new();
+        for f in toml_files(&dir.join("definitions"), &mut problems) {
+            if let Some(file) = read(&f, &mut problems)
+                .and_then(|t| parse_toml::<RawIndicatorFile>(&f, dir, &t, &mut problems))
+            {
+                raw_inds.extend(file.indicators.into_iter().map(|i| (rel(&f, dir), i)));
+            }
+        }
+        let Some(main) = main else {
+            return Err(Error::Framework {
+                dir: dir.to_path_buf(),
+                problems,
+            });
+        };
+
+        let sql_dir = dir.join(main.framework.sql_dir.as_deref().unwrap_or("../sql"));
+        // After a file failed to parse, "no indicator" findings would be noise.
+        let complete = problems.is_empty();
+        let v = Validator {
+            problems: &mut problems,
+            complete,
+        };
+        let mut validated = v.validate(main, raw_dps, raw_inds);
+        // SQL files, read in name order so the hash is stable.
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        for dp in &validated.datapoints {
+            if let DataPointSpec::Sql { file, .. } = &dp.spec {
+                wanted.insert(file.clone());
+            }
+        }
+        for name in wanted {
+            let path = sql_dir.join(&name);
+            if !path.is_file() {
+                problems.push(format!(
+                    "sql file '{name}' not found in {}; create it or fix the data point's `sql` key",
+                    sql_dir.display()
+                ));
+                continue;
+            }
+            if let Some(text) = read(&path, &mut problems) {
+                validated.sql.insert(name, text);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Framework {
+                dir: dir.to_path_buf(),
+                problems,
+            });
+        }
+        Ok(Framework {
+            dir: dir.to_path_buf(),
+            meta: validated.meta,
+            tiers: validated.tiers,
+            dimensions: validated.dimensions,
+            datapoints: validated.datapoints,
+            indicators: validated.indicators,
+            sql: validated.sql,
+            hash: hex(&hasher.finalize()),
+            files,
+        })
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn rel(path: &Path, dir: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `*.toml` files of a directory, in name order.
+fn toml_files(dir: &Path, problems: &mut Vec<String>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(format!("{}: cannot be listed: {e}", dir.display()));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    dir: &Path,
+    text: &str,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let name = rel(path, dir);
+    let de = match toml::Deserializer::parse(text) {
+        Ok(de) => de,
+        Err(e) => {
+            problems.push(format!("{name}: {e}"));
+            return None;
+        }
+    };
+    match serde_path_to_error::deserialize(de) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let at = e.path().to_string();
+            problems.push(format!("{name}: {at}: {}", e.into_inner().message()));
+            None
+        }
+    }
+}
+
+struct Validated {
+    meta: Meta,
+    tiers: TierRule,
+    dimensions: Vec<Dimension>,
+    datapoints: Vec<DataPoint>,
+    indicators: Vec<Indicator>,
+    sql: BTreeMap<String, String>,
+}
+
+struct Validator<'a> {
+    problems: &'a mut Vec<String>,
+    /// Every file parsed: cross-file completeness checks apply.
+    complete: bool,
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl Validator<'_> {
+    fn problem(&mut self, p: String) {
+        self.problems.push(p);
+    }
+
+    fn check_id(&mut self, at: &str, id: &str, seen: &mut BTreeSet<String>) {
+        if !valid_id(id) {
+            self.problem(format!(
+                "{at}.id: '{id}' is not a valid id; use lower-case ascii letters, digits and _ (starting with a letter, at most 64)"
+            ));
+        }
+        if !seen.insert(id.to_string()) {
+            self.problem(format!(
+                "{at}.id: '{id}' is defined more than once; ids must be unique"
+            ));
+        }
+    }
+
+    fn check_weight(&mut self, at: &str, w: Option<f64>) -> f64 {
+        let w = w.unwrap_or(1.0);
+        if !(w.is_finite() && w > 0.0) {
+            self.problem(format!(
+                "{at}.weight: {w} is not a positive number; weights must be > 0 (remove the indicator to drop it)"
+            ));
+        }
+        w
+    }
+
+    fn validate(
+        mut self,
+        main: RawFrameworkFile,
+        raw_dps: Vec<(String, RawDataPoint)>,
+        raw_inds: Vec<(String, RawIndicator)>,
+    ) -> Validated {
+        let m = main.framework;
+        if m.id.trim().is_empty() || m.version.trim().is_empty() {
+            self.problem(
+                "framework.toml: framework.id and framework.version must not be empty".into(),
+            );
+        }
+        let meta = Meta {
+            id: m.id,
+            version: m.version,
+            name_zh: m.name_zh,
+            name_en: m.name_en,
+            description: m.description,
+        };
+        let tiers = self.tiers(main.tiers);
+
+        let mut seen_dims = BTreeSet::new();
+        let mut dimensions = Vec::new();
+        for (i, d) in main.dimensions.into_iter().enumerate() {
+            let at = format!("framework.toml: dimension[{i}]");
+            self.check_id(&at, &d.id, &mut seen_dims);
+            let weight = self.check_weight(&at, d.weight);
+            dimensions.push(Dimension {
+                id: d.id,
+                name_zh: d.name_zh,
+                name_en: d.name_en,
+                weight,
+                description: d.description,
+            });
+        }
+        if dimensions.is_empty() {
+            self.problem(
+                "framework.toml: no [[dimension]] defined; an index needs at least one".into(),
+            );
+        }
+
+        let mut seen_dps: BTreeSet<String> = ["population".to_string(), "households".to_string()]
+            .into_iter()
+            .collect();
+        let mut datapoints = vec![
+            DataPoint {
+                id: "population".into(),
+                name_zh: "户籍人口".into(),
+                name_en: "Registered residents".into(),
+                description: Some("villages.population (built in)".into()),
+                spec: DataPointSpec::Builtin(Builtin::Population),
+            },
+            DataPoint {
+                id: "households".into(),
+                name_zh: "户数".into(),
+                name_en: "Households".into(),
+                description: Some("villages.households (built in)".into()),
+                spec: DataPointSpec::Builtin(Builtin::Households),
+            },
+        ];
+        let mut counters: BTreeMap<String, usize> = BTreeMap::new();
+        for (file, d) in raw_dps {
+            let n = counters.entry(file.clone()).or_default();
+            let at = format!("{file}: datapoint[{n}] ({})", d.id);
+            *n += 1;
+            self.check_id(&at, &d.id, &mut seen_dps);
+            if let Some(spec) = self.datapoint_spec(&at, &d) {
+                datapoints.push(DataPoint {
+                    id: d.id,
+                    name_zh: d.name_zh,
+                    name_en: d.name_en,
+                    description: d.description,
+                    spec,
+                });
+            }
+        }
+
+        let mut seen_inds = BTreeSet::new();
+        let mut indicators = Vec::new();
+        let mut counters: BTreeMap<String, usize> = BTreeMap::new();
+        for (file, r) in raw_inds {
+            let n = counters.entry(file.clone()).or_default();
+            let at = format!("{file}: indicator[{n}] ({})", r.id);
+            *n += 1;
+            self.check_id(&at, &r.id, &mut seen_inds);
+            if !seen_dims.contains(&r.dimension) {
+                self.problem(format!(
+                    "{at}.dimension: '{}' is not a dimension of framework.toml; expected one of {}",
+                    r.dimension,
+                    seen_dims.iter().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            for (key, dp) in [
+                ("numerator", Some(&r.numerator)),
+                ("denominator", r.denominator.as_ref()),
+            ] {
+                if let Some(dp) = dp
+                    && !seen_dps.contains(dp)
+                {
+                    self.problem(format!(
+                        "{at}.{key}: data point '{dp}' is not defined; define it under datapoints/ or fix the id"
+                    ));
+                }
+            }
+            let denominator = match (r.formula, r.denominator) {
+                (Formula::RatePer1000, d) => Some(d.unwrap_or_else(|| "population".into())),
+                (Formula::Share | Formula::Ratio, None) => {
+                    self.problem(format!(
+                        "{at}.denominator: formula '{}' needs a denominator data point",
+                        r.formula.as_str()
+                    ));
+                    None
+                }
+                (Formula::Value, Some(_)) => {
+                    self.problem(format!(
+                        "{at}.denominator: formula 'value' takes no denominator; use 'ratio' or remove it"
+                    ));
+                    None
+                }
+                (_, d) => d,
+            };
+            let min_denominator = match (r.formula, r.min_denominator) {
+                (Formula::Share | Formula::Ratio, None) => Some(1.0),
+                (_, Some(m)) if !(m.is_finite() && m >= 0.0) => {
+                    self.problem(format!("{at}.min_denominator: {m} must be a number >= 0"));
+                    None
+                }
+                (Formula::Value, Some(_)) => {
+                    self.problem(format!(
+                        "{at}.min_denominator: formula 'value' has no denominator"
+                    ));
+                    None
+                }
+                (_, m) => m,
+            };
+            if r.definition.trim().is_empty()
+                || r.name_zh.trim().is_empty()
+                || r.name_en.trim().is_empty()
+            {
+                self.problem(format!(
+                    "{at}: name_zh, name_en and definition must not be empty"
+                ));
+            }
+            let weight = self.check_weight(&at, r.weight);
+            indicators.push(Indicator {
+                id: r.id,
+                dimension: r.dimension,
+                name_zh: r.name_zh,
+                name_en: r.name_en,
+                definition: r.definition,
+                formula: r.formula,
+                numerator: r.numerator,
+                denominator,
+                min_denominator,
+                direction: r.direction,
+                weight,
+                unit: r.unit,
+                rationale: r.rationale,
+            });
+        }
+        let complete = self.complete;
+        for d in dimensions.iter().filter(|_| complete) {
+            if !indicators.iter().any(|i| i.dimension == d.id) {
+                self.problem(format!(
+                    "framework.toml: dimension '{}' has no indicator; add one under definitions/ or remove the dimension",
+                    d.id
+                ));
+            }
+        }
+        if indicators.is_empty() && self.complete {
+            self.problem("definitions/: no [[indicator]] defined".into());
+        }
+        Validated {
+            meta,
+            tiers,
+            dimensions,
+            datapoints,
+            indicators,
+            sql: BTreeMap::new(),
+        }
+    }
+
+    fn tiers(&mut self, raw: Option<RawTiers>) -> TierRule {
+        let Some(t) = raw else {
+            return DEFAULT_TIERS;
+        };
+        match t.method.unwrap_or(TierMethod::Thresholds) {
+            TierMethod::Thresholds => {
+                if t.red.is_some() {
+                    self.problem("framework.toml: tiers.red: only method = \"quantiles\" takes a red share; thresholds take green and yellow".into());
+                }
+                let (green, yellow) = (t.green.unwrap_or(85.0), t.yellow.unwrap_or(70.0));
+                if !(0.0..=100.0).contains(&yellow)
+                    || !(0.0..=100.0).contains(&green)
+                    || yellow > green
+                {
+                    self.problem(format!(
+                        "framework.toml: tiers: thresholds need 0 <= yellow <= green <= 100 (got yellow {yellow}, green {green})"
+                    ));
+                }
+                TierRule::Thresholds { green, yellow }
+            }
+            TierMethod::Quantiles => {
+                if t.green.is_some() {
+                    self.problem("framework.toml: tiers.green: method = \"quantiles\" takes red and yellow shares; green is the rest".into());
+                }
+                let (red, yellow) = (t.red.unwrap_or(0.1), t.yellow.unwrap_or(0.2));
+                if !(red > 0.0 && yellow >= 0.0 && red + yellow < 1.0) {
+                    self.problem(format!(
+                        "framework.toml: tiers: quantile shares need red > 0, yellow >= 0, red + yellow < 1 (got red {red}, yellow {yellow})"
+                    ));
+                }
+                TierRule::Quantiles { red, yellow }
+            }
+        }
+    }
+
+    fn datapoint_spec(&mut self, at: &str, d: &RawDataPoint) -> Option<DataPointSpec> {
+        if let Some(sql) = &d.sql {
+            for (key, present) in [
+                ("source", d.source.is_some()),
+                ("aggregate", d.aggregate.is_some()),
+                ("filter", d.filter.is_some()),
+                ("window", d.window.is_some()),
+                ("days_from", d.days_from.is_some()),
+                ("days_to", d.days_to.is_some()),
+                ("open_until", d.open_until.is_some()),
+            ] {
+                if present {
+                    self.problem(format!(
+                        "{at}.{key}: an SQL data point takes no '{key}'; put that logic in {sql}"
+                    ));
+                }
+            }
+            if sql.contains(['/', '\\']) || !sql.ends_with(".sql") {
+                self.problem(format!(
+                    "{at}.sql: '{sql}' must be a plain file name ending in .sql inside the framework's sql_dir"
+                ));
+                return None;
+            }
+            return Some(DataPointSpec::Sql {
+                file: sql.clone(),
+                column: d.column.clone().unwrap_or_else(|| "value".into()),
+                missing: d.missing.unwrap_or(Missing::Zero),
+            });
+        }
+        if d.missing.is_some() {
+            self.problem(format!("{at}.missing: only SQL data points take 'missing'"));
+        }
+        let Some(source_name) = &d.source else {
+            self.problem(format!(
+                "{at}: a data point needs either `source` and `aggregate`, or `sql`"
+            ));
+            return None;
+        };
+        let source = match contract::table(source_name) {
+            Some(t) if t.is_source() => t,
+            _ => {
+                self.problem(format!(
+                    "{at}.source: '{source_name}' is not a source; expected one of {} (reference tables are read through SQL data points)",
+                    contract::sources().map(|t| t.name).collect::<Vec<_>>().join(", ")
+                ));
+                return None;
+            }
+        };
+        let Some(aggregate) = d.aggregate else {
+            self.problem(format!("{at}.aggregate: missing; expected count, count_distinct, sum, mean, min, max, mean_days or max_days"));
+            return None;
+        };
+        let window = d.window.unwrap_or(Window::Quarter);
+        if window == Window::Active && source.name != "assistance" {
+            self.problem(format!(
+                "{at}.window: 'active' applies to assistance enrolments only"
+            ));
+        }
+        let column_kind = |name: &str| source.column(name).map(|c| c.kind);
+        let mut ok = true;
+        let needs_column = matches!(
+            aggregate,
+            Aggregate::CountDistinct
+                | Aggregate::Sum
+                | Aggregate::Mean
+                | Aggregate::Min
+                | Aggregate::Max
+        );
+        match (&d.column, needs_column) {
+            (None, true) => {
+                self.problem(format!(
+                    "{at}.column: aggregate {aggregate:?} needs a column of {}",
+                    source.name
+                ));
+                ok = false;
+            }
+            (Some(c), false) => {
+                self.problem(format!(
+                    "{at}.column: aggregate {aggregate:?} takes no column (got '{c}')"
+                ));
+                ok = false;
+            }
+            (Some(c), true) => match column_kind(c) {
+                None => {
+                    self.problem(format!(
+                        "{at}.column: '{c}' is not a column of {}; expected one of {}",
+                        source.name,
+                        source
+                            .columns
+                            .iter()
+                            .map(|c| c.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    ok = false;
+                }
+                Some(k)
+                    if aggregate != Aggregate::CountDistinct
+                        && !matches!(k, Kind::Amount | Kind::Count) =>
+                {
+                    self.problem(format!("{at}.column: '{c}' is not numeric; {aggregate:?} needs an amount or count column"));
+                    ok = false;
+                }
+                Some(_) => {}
+            },
+            (None, false) => {}
+        }
+        let is_days = matches!(aggregate, Aggregate::MeanDays | Aggregate::MaxDays);
+        let days = if is_days {
+            match (&d.days_from, &d.days_to) {
+                (Some(from), Some(to)) => {
+                    for (key, c) in [("days_from", from), ("days_to", to)] {
+                        if column_kind(c) != Some(Kind::Date) {
+                            self.problem(format!(
+                                "{at}.{key}: '{c}' is not a date column of {}",
+                                source.name
+                            ));
+                            ok = false;
+                        }
+                    }
+                    Some((
+                        from.clone(),
+                        to.clone(),
+                        d.open_until.unwrap_or(OpenUntil::Exclude),
+                    ))
+                }
+                _ => {
+                    self.problem(format!(
+                        "{at}: aggregate {aggregate:?} needs days_from and days_to"
+                    ));
+                    ok = false;
+                    None
+                }
+            }
+        } else {
+            for (key, present) in [
+                ("days_from", d.days_from.is_some()),
+                ("days_to", d.days_to.is_some()),
+                ("open_until", d.open_until.is_some()),
+            ] {
+                if present {
+                    self.problem(format!(
+                        "{at}.{key}: only mean_days and max_days take '{key}'"
+                    ));
+                    ok = false;
+                }
+            }
+            None
+        };
+        if let Some(f) = &d.filter
+            && let Err(e) = check_filter(f)
+        {
+            self.problem(format!("{at}.filter: {e}"));
+            ok = false;
+        }
+        ok.then(|| DataPointSpec::Aggregate {
+            source,
+            aggregate,
+            column: d.column.clone(),
+            days,
+            filter: d.filter.clone(),
+            window,
+        })
+    }
+}
+
+/// A filter must be exactly one SQL expression (no statement, no `;`, no
+/// subquery): it is spliced into the source's compiled query.
+pub fn check_filter(filter: &str) -> std::result::Result<(), String> {
+    let dialect = GenericDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(filter)
+        .map_err(|e| format!("'{filter}' is not valid SQL: {e}"))?;
+    let expr = parser
+        .parse_expr()
+        .map_err(|e| format!("'{filter}' is not a valid SQL expression: {e}"))?;
+    if parser.peek_token().token != Token::EOF {
+        return Err(format!(
+            "'{filter}' has text after the expression ('{}'); a filter is one boolean expression",
+            parser.peek_token().token
+        ));
+    }
+    let text = expr.to_string().to_ascii_uppercase();
+    if text.contains("SELECT ") {
+        return Err(format!(
+            "'{filter}' contains a subquery; filters read only the source's own columns (use an SQL data point for joins)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_single_expressions() {
+        assert!(check_filter("kind = 'accusation' AND accused_role IN ('secretary')").is_ok());
+        assert!(check_filter("kind = 'a'; DROP TABLE x").is_err());
+        assert!(check_filter("kind = ").is_err());
+        assert!(check_filter("village_code IN (SELECT village_code FROM cadres)").is_err());
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(valid_id("pet_accusations_1"));
+        assert!(!valid_id("Pet"));
+        assert!(!valid_id("1pet"));
+        assert!(!valid_id("pet-x"));
+    }
+}

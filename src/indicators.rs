@@ -1,0 +1,143 @@
+//! Indicators: each framework indicator's raw value per village, from the
+//! data-point matrix by its formula (value, rate per 1,000, share, ratio).
+//! "Unavailable" is kept apart from zero: a missing source, a village with
+//! nothing to average, or a denominator below the indicator's minimum all
+//! leave the cell unavailable with its reason.
+
+use crate::datapoints::{Availability, DataPointTable};
+use crate::framework::{Formula, Framework, Indicator};
+
+/// Why a cell has, or has no, value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellStatus {
+    /// Has a raw value.
+    Value,
+    /// A table the indicator reads is absent from this run's data.
+    SourceAbsent,
+    /// Nothing to compute from (for instance no closed petition to average).
+    NoData,
+    /// The denominator is below the indicator's `min_denominator`.
+    BelowMinDenominator,
+}
+
+impl CellStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellStatus::Value => "value",
+            CellStatus::SourceAbsent => "source_absent",
+            CellStatus::NoData => "no_data",
+            CellStatus::BelowMinDenominator => "below_min_denominator",
+        }
+    }
+}
+
+/// One indicator's raw values, per village in data-point-table order.
+#[derive(Debug, Clone)]
+pub struct IndicatorValues {
+    pub id: String,
+    pub raw: Vec<Option<f64>>,
+    pub status: Vec<CellStatus>,
+}
+
+/// Computes every indicator of the framework.
+pub fn compute(framework: &Framework, table: &DataPointTable) -> Vec<IndicatorValues> {
+    framework
+        .indicators
+        .iter()
+        .map(|ind| compute_one(ind, table))
+        .collect()
+}
+
+fn absent(table: &DataPointTable, dp: Option<&String>) -> bool {
+    dp.is_some_and(|d| {
+        matches!(
+            table.availability.get(d),
+            Some(Availability::SourceAbsent(_)) | None
+        )
+    })
+}
+
+fn compute_one(ind: &Indicator, table: &DataPointTable) -> IndicatorValues {
+    let n = table.villages.len();
+    let mut raw = vec![None; n];
+    let mut status = vec![CellStatus::NoData; n];
+    if absent(table, Some(&ind.numerator)) || absent(table, ind.denominator.as_ref()) {
+        return IndicatorValues {
+            id: ind.id.clone(),
+            raw,
+            status: vec![CellStatus::SourceAbsent; n],
+        };
+    }
+    for v in 0..n {
+        let num = table.value(&ind.numerator, v);
+        let den = ind.denominator.as_ref().map(|d| table.value(d, v));
+        let (value, st) = evaluate(ind.formula, num, den, ind.min_denominator);
+        raw[v] = value;
+        status[v] = st;
+    }
+    IndicatorValues {
+        id: ind.id.clone(),
+        raw,
+        status,
+    }
+}
+
+/// One cell: the formula applied to a numerator and an optional
+/// denominator.
+pub fn evaluate(
+    formula: Formula,
+    num: Option<f64>,
+    den: Option<Option<f64>>,
+    min_denominator: Option<f64>,
+) -> (Option<f64>, CellStatus) {
+    let Some(num) = num else {
+        return (None, CellStatus::NoData);
+    };
+    if formula == Formula::Value {
+        return (Some(num), CellStatus::Value);
+    }
+    let Some(Some(den)) = den else {
+        return (None, CellStatus::NoData);
+    };
+    if den < min_denominator.unwrap_or(0.0) || den <= 0.0 {
+        return (None, CellStatus::BelowMinDenominator);
+    }
+    let value = match formula {
+        Formula::RatePer1000 => 1000.0 * num / den,
+        Formula::Share | Formula::Ratio | Formula::Value => num / den,
+    };
+    (Some(value), CellStatus::Value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_compute_by_hand() {
+        assert_eq!(
+            evaluate(Formula::RatePer1000, Some(3.0), Some(Some(1500.0)), None),
+            (Some(2.0), CellStatus::Value)
+        );
+        assert_eq!(
+            evaluate(Formula::Share, Some(1.0), Some(Some(4.0)), Some(1.0)),
+            (Some(0.25), CellStatus::Value)
+        );
+        assert_eq!(
+            evaluate(Formula::Share, Some(0.0), Some(Some(0.0)), Some(1.0)),
+            (None, CellStatus::BelowMinDenominator)
+        );
+        assert_eq!(
+            evaluate(Formula::Share, Some(1.0), Some(Some(2.0)), Some(3.0)),
+            (None, CellStatus::BelowMinDenominator)
+        );
+        assert_eq!(
+            evaluate(Formula::Value, None, None, None),
+            (None, CellStatus::NoData)
+        );
+        assert_eq!(
+            evaluate(Formula::Value, Some(0.0), None, None),
+            (Some(0.0), CellStatus::Value)
+        );
+    }
+}

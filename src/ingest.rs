@@ -1,0 +1,513 @@
+//! Ingest: finds each table's Parquet files through the catalog, checks
+//! every file's schema against the contract (all problems reported at once),
+//! maps and casts columns onto the canonical names and types, and validates
+//! rows. Valid rows are registered as the canonical tables (`villages`,
+//! `petitions`, …) for the data-point stage; rejected rows are counted per
+//! reason and kept for inspection with person keys masked.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::logical_expr::{Expr, cast, try_cast};
+use datafusion::prelude::{ParquetReadOptions, SessionContext, ident, lit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::{Catalog, TableLocation};
+use crate::contract::{Check, Column, Conversion, Kind, Table};
+use crate::error::{Error, Result, SchemaProblem};
+use crate::framework::hex;
+
+/// One input file, for the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// Path relative to the data directory.
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub rows: u64,
+}
+
+/// What ingest did with one table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableReport {
+    pub table: String,
+    /// `present` or `absent`.
+    pub status: &'static str,
+    pub files: Vec<InputFile>,
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rows_rejected: u64,
+    /// Rejected rows by reason (`bad_enum:channel`, `unknown_village`, …).
+    pub rejected_by_reason: BTreeMap<String, u64>,
+}
+
+impl TableReport {
+    pub fn is_present(&self) -> bool {
+        self.status == "present"
+    }
+}
+
+/// Rejected rows of one table, person keys already masked: the first
+/// column is `reason`.
+#[derive(Debug, Clone)]
+pub struct Rejects {
+    pub table: &'static str,
+    pub batches: Vec<RecordBatch>,
+}
+
+/// The outcome of ingest: canonical tables registered in the context.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub tables: Vec<TableReport>,
+    pub rejects: Vec<Rejects>,
+}
+
+impl Ingested {
+    pub fn report(&self, table: &str) -> Option<&TableReport> {
+        self.tables.iter().find(|t| t.table == table)
+    }
+
+    pub fn is_present(&self, table: &str) -> bool {
+        self.report(table).is_some_and(TableReport::is_present)
+    }
+}
+
+/// Mask written over person keys in rejects.
+pub const MASK: &str = "***";
+
+/// Registers every canonical table of the catalog in `ctx`.
+pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested> {
+    // Stage 1: files and schemas, every problem at once.
+    let mut problems = Vec::new();
+    let mut found: Vec<(&TableLocation, Vec<PathBuf>, Vec<InputFile>)> = Vec::new();
+    for loc in &catalog.tables {
+        let files = list_parquet(loc)?;
+        let mut infos = Vec::new();
+        for f in &files {
+            let (schema, rows) = read_footer(loc.table, f)?;
+            check_schema(loc, f, &schema, &mut problems);
+            infos.push(describe(&catalog.data_dir, f, rows)?);
+        }
+        found.push((loc, files, infos));
+    }
+    if !problems.is_empty() {
+        return Err(Error::Schema { problems });
+    }
+    if found
+        .iter()
+        .any(|(l, files, _)| l.table.name == "villages" && files.is_empty())
+    {
+        return Err(Error::Input {
+            path: catalog.data_dir.join("villages.parquet"),
+            message: "the villages reference table is required and was not found; every score is per village".into(),
+        });
+    }
+
+    // Stage 2: map, validate, register.
+    let mut tables = Vec::new();
+    let mut rejects = Vec::new();
+    for (loc, files, infos) in found {
+        let t = loc.table;
+        let rows_read: u64 = infos.iter().map(|i| i.rows).sum();
+        if files.is_empty() {
+            register_empty(ctx, t)?;
+            tables.push(TableReport {
+                table: t.name.into(),
+                status: "absent",
+                files: infos,
+                rows_read: 0,
+                rows_accepted: 0,
+                rows_rejected: 0,
+                rejected_by_reason: BTreeMap::new(),
+            });
+            continue;
+        }
+        register_mapped(ctx, loc, &files).await?;
+        let validated = format!("__validated_{}", t.name);
+        let sql = validation_sql(t);
+        let df = ctx
+            .sql(&sql)
+            .await
+            .map_err(Error::query(format!("validating {}", t.name)))?;
+        ctx.register_table(&validated, df.into_view())
+            .map_err(Error::query("registering a validated table"))?;
+
+        let masked: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| {
+                if c.person_key {
+                    format!(
+                        "CASE WHEN \"{0}\" IS NULL THEN NULL ELSE '{MASK}' END AS \"{0}\"",
+                        c.name
+                    )
+                } else {
+                    format!("\"{}\"", c.name)
+                }
+            })
+            .collect();
+        // Ordered by every output column: identical inputs give identical rejects files.
+        let order = (1..=masked.len() + 1)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let batches = ctx
+            .sql(&format!(
+                "SELECT __reject AS reason, {} FROM {validated} WHERE __reject IS NOT NULL ORDER BY {order}",
+                masked.join(", ")
+            ))
+            .await
+            .map_err(Error::query(format!("collecting rejects of {}", t.name)))?
+            .collect()
+            .await
+            .map_err(Error::query(format!("reading {}", t.name)))?;
+        let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+        for b in &batches {
+            let reasons = datafusion::arrow::compute::cast(
+                b.column(0),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .map_err(|e| Error::Output {
+                context: "reading reject reasons".into(),
+                message: e.to_string(),
+            })?;
+            let reasons = reasons
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .ok_or_else(|| Error::Output {
+                    context: "reading reject reasons".into(),
+                    message: "not a string column".into(),
+                })?;
+            for r in reasons.iter().flatten() {
+                *by_reason.entry(r.to_string()).or_default() += 1;
+            }
+        }
+        let rows_rejected: u64 = by_reason.values().sum();
+        let clean = ctx
+            .sql(&format!(
+                "SELECT {} FROM {validated} WHERE __reject IS NULL",
+                t.columns
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .await
+            .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?;
+        ctx.register_table(t.name, clean.into_view())
+            .map_err(Error::query("registering a canonical table"))?;
+        if rows_rejected > 0 {
+            rejects.push(Rejects {
+                table: t.name,
+                batches,
+            });
+        }
+        tables.push(TableReport {
+            table: t.name.into(),
+            status: "present",
+            files: infos,
+            rows_read,
+            rows_accepted: rows_read.saturating_sub(rows_rejected),
+            rows_rejected,
+            rejected_by_reason: by_reason,
+        });
+    }
+    Ok(Ingested { tables, rejects })
+}
+
+/// The Parquet files of a table location, sorted; empty when absent.
+fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
+    let p = &loc.path;
+    if p.is_file() {
+        return Ok(vec![p.clone()]);
+    }
+    if !p.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![p.clone()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(Error::io("listing", &dir))?;
+        for e in entries {
+            let e = e.map_err(Error::io("listing", &dir))?;
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(['.', '_']) {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if name.ends_with(".parquet") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::Input {
+            path: p.clone(),
+            message: format!(
+                "the {} directory holds no .parquet file; put the extract there, or remove the directory if the source is not available this run",
+                loc.table.name
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn read_footer(table: &Table, path: &Path) -> Result<(Arc<Schema>, u64)> {
+    let file = File::open(path).map_err(Error::io("opening", path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::Input {
+        path: path.to_path_buf(),
+        message: format!(
+            "not a readable Parquet file for table {} ({e}); re-export the extract as Parquet",
+            table.name
+        ),
+    })?;
+    let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    Ok((builder.schema().clone(), rows))
+}
+
+fn describe(data_dir: &Path, path: &Path, rows: u64) -> Result<InputFile> {
+    let mut file = File::open(path).map_err(Error::io("opening", path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(Error::io("reading", path))?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    let rel = path.strip_prefix(data_dir).unwrap_or(path);
+    Ok(InputFile {
+        path: rel.to_string_lossy().replace('\\', "/"),
+        bytes,
+        sha256: hex(&hasher.finalize()),
+        rows,
+    })
+}
+
+fn check_schema(
+    loc: &TableLocation,
+    file: &Path,
+    schema: &Schema,
+    problems: &mut Vec<SchemaProblem>,
+) {
+    for c in loc.table.columns {
+        let src = loc.source_column(c.name);
+        let problem = |found: Option<String>| SchemaProblem {
+            table: loc.table.name.into(),
+            file: file.to_path_buf(),
+            column: c.name.into(),
+            source_column: src.into(),
+            expected: c.kind.expected().into(),
+            found,
+        };
+        match schema.field_with_name(src) {
+            Err(_) => problems.push(problem(None)),
+            Ok(f) => {
+                if c.kind.conversion(f.data_type()).is_none() {
+                    problems.push(problem(Some(f.data_type().to_string())));
+                }
+            }
+        }
+    }
+}
+
+async fn register_mapped(
+    ctx: &SessionContext,
+    loc: &TableLocation,
+    files: &[PathBuf],
+) -> Result<()> {
+    let t = loc.table;
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| {
+            std::fs::canonicalize(f)
+                .map(|p| p.to_string_lossy().into_owned())
+                .map_err(Error::io("resolving", f))
+        })
+        .collect::<Result<_>>()?;
+    let df = ctx
+        .read_parquet(paths, ParquetReadOptions::default())
+        .await
+        .map_err(|e| Error::Input {
+            path: loc.path.clone(),
+            message: format!(
+                "the files of table {} cannot be read together ({e}); give every file of a source the same column types",
+                t.name
+            ),
+        })?;
+    let schema = df.schema().clone();
+    let mut exprs: Vec<Expr> = Vec::new();
+    for c in t.columns {
+        let src = loc.source_column(c.name);
+        let found = schema
+            .field_with_unqualified_name(src)
+            .map_err(Error::query(format!("resolving {}.{src}", t.name)))?
+            .data_type()
+            .clone();
+        let raw = ident(src);
+        let target = c.kind.canonical_type();
+        match c.kind.conversion(&found) {
+            Some(Conversion::Keep) | None => exprs.push(raw.alias(c.name)),
+            Some(Conversion::Cast) => exprs.push(cast(raw, target).alias(c.name)),
+            Some(Conversion::TryCast) => {
+                exprs.push(try_cast(raw.clone(), target.clone()).alias(c.name));
+                exprs.push(
+                    raw.clone()
+                        .is_not_null()
+                        .and(try_cast(raw, target).is_null())
+                        .alias(bad_flag(c)),
+                );
+            }
+        }
+    }
+    // Columns that are not cast from strings get a constant false flag so the
+    // validation SQL has one shape.
+    for c in t.columns {
+        let src = loc.source_column(c.name);
+        let found = schema
+            .field_with_unqualified_name(src)
+            .map_err(Error::query(format!("resolving {}.{src}", t.name)))?
+            .data_type()
+            .clone();
+        if c.kind.conversion(&found) != Some(Conversion::TryCast) {
+            exprs.push(lit(false).alias(bad_flag(c)));
+        }
+    }
+    let mapped = df
+        .select(exprs)
+        .map_err(Error::query(format!("mapping the columns of {}", t.name)))?;
+    ctx.register_table(format!("__mapped_{}", t.name), mapped.into_view())
+        .map_err(Error::query("registering a mapped table"))?;
+    Ok(())
+}
+
+fn bad_flag(c: &Column) -> String {
+    format!("__bad_{}", c.name)
+}
+
+fn register_empty(ctx: &SessionContext, t: &Table) -> Result<()> {
+    let fields: Vec<Field> = t
+        .columns
+        .iter()
+        .map(|c| Field::new(c.name, c.kind.canonical_type(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let mem = MemTable::try_new(schema, vec![vec![]])
+        .map_err(Error::query("registering an absent table"))?;
+    ctx.register_table(t.name, Arc::new(mem))
+        .map_err(Error::query("registering an absent table"))?;
+    Ok(())
+}
+
+fn quote_list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The SQL that adds a `__reject` reason (null when the row is valid) to a
+/// mapped table. The first failing check wins, in this order: null id,
+/// missing value, unparseable value, enumeration, range, code format,
+/// township code, unknown village, duplicate id.
+pub fn validation_sql(t: &Table) -> String {
+    let mut whens: Vec<(String, String)> = Vec::new();
+    let q = |c: &str| format!("\"{c}\"");
+    if let Some(id) = t.id {
+        whens.push((format!("{} IS NULL", q(id)), format!("null_id:{id}")));
+    }
+    for c in t
+        .columns
+        .iter()
+        .filter(|c| !c.nullable && Some(c.name) != t.id)
+    {
+        whens.push((
+            format!("{} IS NULL AND NOT {}", q(c.name), q(&bad_flag(c))),
+            format!("missing_value:{}", c.name),
+        ));
+    }
+    for c in t.columns {
+        whens.push((q(&bad_flag(c)), format!("bad_value:{}", c.name)));
+    }
+    for c in t.columns {
+        if let Kind::Enum(values) = c.kind {
+            whens.push((
+                format!(
+                    "{} IS NOT NULL AND {} NOT IN ({})",
+                    q(c.name),
+                    q(c.name),
+                    quote_list(values)
+                ),
+                format!("bad_enum:{}", c.name),
+            ));
+        }
+    }
+    for c in t.columns {
+        let cond = match c.check {
+            Some(Check::NonNegative) => Some((format!("{} < 0", q(c.name)), "negative")),
+            Some(Check::Positive) => Some((format!("{} <= 0", q(c.name)), "not_positive")),
+            Some(Check::Range(lo, hi)) => Some((
+                format!("({0} < {lo} OR {0} > {hi})", q(c.name)),
+                "out_of_range",
+            )),
+            Some(Check::Digits(n)) => Some((
+                format!(
+                    "(length({0}) <> {n} OR translate({0}, '0123456789', '') <> '')",
+                    q(c.name)
+                ),
+                "bad_code",
+            )),
+            None => None,
+        };
+        if let Some((cond, reason)) = cond {
+            whens.push((cond, format!("{reason}:{}", c.name)));
+        }
+    }
+    if t.name == "villages" {
+        whens.push((
+            "\"township_code\" <> substr(\"village_code\", 1, 9)".into(),
+            "township_mismatch:township_code".into(),
+        ));
+    }
+    if t.has_village {
+        whens.push(("NOT __known_village".into(), "unknown_village".into()));
+    }
+    if t.id.is_some() {
+        whens.push(("__dups > 1".into(), "duplicate_id".into()));
+    }
+    let case = whens
+        .iter()
+        .map(|(cond, reason)| format!("WHEN {cond} THEN '{reason}'"))
+        .collect::<Vec<_>>()
+        .join("\n    ");
+    let dups =
+        t.id.map(|id| format!(", COUNT(m.\"{id}\") OVER (PARTITION BY m.\"{id}\") AS __dups"))
+            .unwrap_or_default();
+    let (known, join) = if t.has_village {
+        (
+            ", v.__vc IS NOT NULL AS __known_village",
+            " LEFT JOIN (SELECT DISTINCT village_code AS __vc FROM villages) v ON m.village_code = v.__vc",
+        )
+    } else {
+        ("", "")
+    };
+    format!(
+        "SELECT *, CASE\n    {case}\n  END AS __reject\nFROM (SELECT m.*{dups}{known} FROM __mapped_{name} m{join}) AS checked",
+        name = t.name
+    )
+}

@@ -1,0 +1,25 @@
+//! qinglian (清廉): a batch pipeline that turns a district's supervision
+//! records (petitions, discipline cases, public-resource trading, social
+//! assistance) into a quarterly village integrity index: every village
+//! scored, ranked, tiered and explained.
+//!
+//! Modules follow the data's way through the pipeline:
+//! [`catalog`] → [`ingest`] → [`datapoints`] → [`indicators`] →
+//! [`scoring`] → [`outputs`], driven by [`pipeline`] and configured by the
+//! [`framework`]; [`contract`] states the input tables, [`generate`] makes
+//! synthetic districts.
+
+pub mod catalog;
+pub mod contract;
+pub mod datapoints;
+pub mod error;
+pub mod framework;
+pub mod generate;
+pub mod indicators;
+pub mod ingest;
+pub mod outputs;
+pub mod period;
+pub mod pipeline;
+pub mod scoring;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,141 @@
+//! The `qinglian` command: parse the command line, call the library, print
+//! the error chain, exit with a documented code.
+//!
+//! Exit codes: 0 success; 1 internal error (a bug, or the machine failed);
+//! 2 usage, framework or catalog error; 3 input data missing, unreadable or
+//! off-contract; 4 `validate` found rows it would reject.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use qinglian::period::Quarter;
+use qinglian::{Error, ErrorKind};
+
+mod commands;
+
+/// qinglian (清廉): the quarterly village integrity index.
+#[derive(Debug, Parser)]
+#[command(name = "qinglian", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log more (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score, rank and report one quarter.
+    Run {
+        /// Directory of Parquet extracts (data contract layout or a catalog).
+        #[arg(long, default_value = "data-samples")]
+        data: PathBuf,
+        /// Source catalog; default <data>/catalog.toml when present.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Framework directory.
+        #[arg(long, default_value = "indicators")]
+        framework: PathBuf,
+        /// Quarter to assess, e.g. 2026Q3; default the latest in the data.
+        #[arg(long)]
+        quarter: Option<Quarter>,
+        /// Output directory; default reports/<quarter>/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the compiled data-point SQL and stop.
+        #[arg(long)]
+        explain: bool,
+        /// Query threads; default the number of cores.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Check data against the contract without scoring.
+    Validate {
+        #[arg(long, default_value = "data-samples")]
+        data: PathBuf,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Also write rejects/<table>.csv here.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+    /// Generate a synthetic district (fictional places, planted misconduct).
+    Generate {
+        /// Output directory (created; must be empty or absent).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 60)]
+        villages: usize,
+        #[arg(long, default_value_t = 6)]
+        townships: usize,
+        /// Last quarter of history.
+        #[arg(long, default_value = "2026Q3")]
+        last_quarter: Quarter,
+        /// Quarters of history.
+        #[arg(long, default_value_t = 8)]
+        quarters: usize,
+        /// Share of villages with planted misconduct.
+        #[arg(long, default_value_t = 0.12)]
+        planted_share: f64,
+        /// Multiplier on event volumes (benchmarks).
+        #[arg(long, default_value_t = 1.0)]
+        volume_factor: f64,
+        /// Insert a handful of invalid rows (listed in defects.csv).
+        #[arg(long)]
+        defects: bool,
+    },
+    /// List the framework's indicators, or show one.
+    Indicators {
+        #[arg(long, default_value = "indicators")]
+        framework: PathBuf,
+        #[command(subcommand)]
+        action: Option<IndicatorsAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsAction {
+    /// One line per indicator.
+    List,
+    /// One indicator's documentation.
+    Show { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match commands::run(cli).context("qinglian failed") {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            let kind = err
+                .chain()
+                .find_map(|e| e.downcast_ref::<Error>())
+                .map(Error::kind);
+            ExitCode::from(match kind {
+                Some(ErrorKind::Config) => 2,
+                Some(ErrorKind::Data) => 3,
+                Some(ErrorKind::Internal) | None => 1,
+            })
+        }
+    }
+}

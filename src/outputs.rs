@@ -1,0 +1,345 @@
+//! Outputs of a run, per the data contract: `ranking.csv` (UTF-8 with a BOM
+//! so Excel shows Chinese), `scores.parquet` (long format), `report.html`,
+//! `rejects/<table>.csv` and `manifest.json`. A run writes everything into a
+//! temporary sibling directory and renames it into place, so a failed run
+//! leaves the previous report intact. No output carries a person key.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::datapoints::{DataPointTable, Village};
+use crate::error::{Error, Result};
+use crate::framework::{Framework, hex};
+use crate::ingest::{Ingested, Rejects};
+use crate::scoring::{Scores, Tier, listing_order};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn fmt_num(x: Option<f64>) -> String {
+    x.map(|x| format!("{x:.4}")).unwrap_or_default()
+}
+
+/// Writes `ranking.csv`.
+pub fn write_ranking(
+    path: &Path,
+    framework: &Framework,
+    villages: &[Village],
+    scores: &Scores,
+) -> Result<()> {
+    let file = File::create(path).map_err(Error::io("creating", path))?;
+    let mut out = BufWriter::new(file);
+    out.write_all(BOM).map_err(Error::io("writing", path))?;
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = [
+        "village_code",
+        "village_name",
+        "township_code",
+        "township_name",
+        "index",
+        "rank",
+        "tier",
+        "township_rank",
+        "indicators_scored",
+        "indicators_total",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(framework.dimensions.iter().map(|d| format!("dim_{}", d.id)));
+    let csv_err = |e: csv::Error| Error::Output {
+        context: format!("writing {}", path.display()),
+        message: e.to_string(),
+    };
+    w.write_record(&header).map_err(csv_err)?;
+    for i in listing_order(&scores.villages, villages) {
+        let (v, s) = (&villages[i], &scores.villages[i]);
+        let mut row = vec![
+            v.code.clone(),
+            v.name.clone(),
+            v.township_code.clone(),
+            v.township_name.clone(),
+            fmt_num(s.index),
+            s.rank.map(|r| r.to_string()).unwrap_or_default(),
+            s.tier.as_str().to_string(),
+            s.township_rank.map(|r| r.to_string()).unwrap_or_default(),
+            s.indicators_scored.to_string(),
+            framework.indicators.len().to_string(),
+        ];
+        row.extend(s.dimensions.iter().map(|d| fmt_num(*d)));
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    w.flush().map_err(Error::io("writing", path))?;
+    Ok(())
+}
+
+/// The long-format scores as one record batch, ordered by village code and
+/// framework indicator order.
+pub fn scores_batch(
+    framework: &Framework,
+    villages: &[Village],
+    scores: &Scores,
+) -> Result<RecordBatch> {
+    let mut order: Vec<usize> = (0..villages.len()).collect();
+    order.sort_by(|&a, &b| villages[a].code.cmp(&villages[b].code));
+    let cap = order.len() * framework.indicators.len();
+    let mut code = Vec::with_capacity(cap);
+    let mut ind = Vec::with_capacity(cap);
+    let mut dim = Vec::with_capacity(cap);
+    let mut raw = Vec::with_capacity(cap);
+    let mut norm = Vec::with_capacity(cap);
+    let mut weight = Vec::with_capacity(cap);
+    let mut nominal = Vec::with_capacity(cap);
+    let mut contrib = Vec::with_capacity(cap);
+    let mut status = Vec::with_capacity(cap);
+    for &v in &order {
+        for (k, i) in framework.indicators.iter().enumerate() {
+            let c = &scores.cells[k][v];
+            code.push(villages[v].code.as_str());
+            ind.push(i.id.as_str());
+            dim.push(i.dimension.as_str());
+            raw.push(c.raw);
+            norm.push(c.normalised);
+            weight.push(c.effective_weight);
+            nominal.push(i.weight);
+            contrib.push(c.contribution);
+            status.push(c.status);
+        }
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("village_code", DataType::Utf8, false),
+        Field::new("indicator_id", DataType::Utf8, false),
+        Field::new("dimension_id", DataType::Utf8, false),
+        Field::new("raw_value", DataType::Float64, true),
+        Field::new("normalised", DataType::Float64, true),
+        Field::new("weight", DataType::Float64, false),
+        Field::new("nominal_weight", DataType::Float64, false),
+        Field::new("contribution", DataType::Float64, false),
+        Field::new("status", DataType::Utf8, false),
+    ]));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(code)),
+        Arc::new(StringArray::from(ind)),
+        Arc::new(StringArray::from(dim)),
+        Arc::new(Float64Array::from(raw)),
+        Arc::new(Float64Array::from(norm)),
+        Arc::new(Float64Array::from(weight)),
+        Arc::new(Float64Array::from(nominal)),
+        Arc::new(Float64Array::from(contrib)),
+        Arc::new(StringArray::from(status)),
+    ];
+    RecordBatch::try_new(schema, cols).map_err(|e| Error::Output {
+        context: "building scores".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Writes one record batch as Parquet (zstd).
+pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    let err = |e: parquet::errors::ParquetError| Error::Output {
+        context: format!("writing {}", path.display()),
+        message: e.to_string(),
+    };
+    let file = File::create(path).map_err(Error::io("creating", path))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(err)?;
+    w.write(batch).map_err(err)?;
+    w.close().map_err(err)?;
+    Ok(())
+}
+
+/// Writes `rejects/<table>.csv` (every column as text, person keys masked).
+pub fn write_rejects(dir: &Path, rejects: &Rejects) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(Error::io("creating", dir))?;
+    let path = dir.join(format!("{}.csv", rejects.table));
+    let file = File::create(&path).map_err(Error::io("creating", &path))?;
+    let mut out = BufWriter::new(file);
+    out.write_all(BOM).map_err(Error::io("writing", &path))?;
+    let err = |e: datafusion::arrow::error::ArrowError| Error::Output {
+        context: format!("writing {}", path.display()),
+        message: e.to_string(),
+    };
+    let mut w = datafusion::arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .build(out);
+    for b in &rejects.batches {
+        let cols: Vec<ArrayRef> = b
+            .columns()
+            .iter()
+            .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err)?;
+        let fields: Vec<Field> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), DataType::Utf8, true))
+            .collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(err)?;
+        w.write(&batch).map_err(err)?;
+    }
+    Ok(path)
+}
+
+/// A written output file, for the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// Hashes every file under `dir` (relative paths, sorted).
+pub fn describe_outputs(dir: &Path) -> Result<Vec<OutputFile>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(Error::io("listing", &d))? {
+            let p = e.map_err(Error::io("listing", &d))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).map_err(Error::io("reading", &p))?;
+            Ok(OutputFile {
+                path: p
+                    .strip_prefix(dir)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                bytes: bytes.len() as u64,
+                sha256: hex(&Sha256::digest(&bytes)),
+            })
+        })
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn tier_zh(t: Tier) -> &'static str {
+    match t {
+        Tier::Green => "绿",
+        Tier::Yellow => "黄",
+        Tier::Red => "红",
+        Tier::InsufficientData => "数据不足",
+    }
+}
+
+/// Writes a self-contained `report.html`: summary, ranking, data quality.
+pub fn write_report(
+    path: &Path,
+    framework: &Framework,
+    table: &DataPointTable,
+    scores: &Scores,
+    ingested: &Ingested,
+) -> Result<()> {
+    let villages = &table.villages;
+    let mut h = String::new();
+    let count = |t: Tier| scores.villages.iter().filter(|s| s.tier == t).count();
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>村社清廉指数 {q}</title>\n<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}td.n{{text-align:right}}.green{{background:#d4edda}}.yellow{{background:#fff3cd}}.red{{background:#f8d7da}}.insufficient_data{{background:#eee}}</style></head><body>\n<h1>村社清廉指数 Village integrity index — {q}</h1>\n<p>{fname} (v{fver}, {ni} indicators in {nd} dimensions). Index 0–100, higher is cleaner; rank 1 is the cleanest.</p>\n",
+        q = table.quarter,
+        fname = esc(&framework.meta.name_zh),
+        fver = esc(&framework.meta.version),
+        ni = framework.indicators.len(),
+        nd = framework.dimensions.len(),
+    ));
+    h.push_str(&format!(
+        "<h2>概况 Summary</h2><p>{} villages: {} green 绿, {} yellow 黄, {} red 红, {} insufficient data 数据不足.</p>\n",
+        villages.len(),
+        count(Tier::Green),
+        count(Tier::Yellow),
+        count(Tier::Red),
+        count(Tier::InsufficientData)
+    ));
+    h.push_str("<h2>排名 Ranking</h2><table><tr><th>排名 Rank</th><th>村社 Village</th><th>代码 Code</th><th>乡镇 Township</th><th>指数 Index</th><th>等级 Tier</th><th>镇内排名 Township rank</th>");
+    for d in &framework.dimensions {
+        h.push_str(&format!("<th>{}</th>", esc(&d.name_zh)));
+    }
+    h.push_str("</tr>\n");
+    for i in listing_order(&scores.villages, villages) {
+        let (v, s) = (&villages[i], &scores.villages[i]);
+        h.push_str(&format!(
+            "<tr class=\"{}\"><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td>",
+            s.tier.as_str(),
+            s.rank.map(|r| r.to_string()).unwrap_or_default(),
+            esc(&v.name),
+            esc(&v.code),
+            esc(&v.township_name),
+            s.index.map(|x| format!("{x:.2}")).unwrap_or_default(),
+            tier_zh(s.tier),
+            s.township_rank.map(|r| r.to_string()).unwrap_or_default(),
+        ));
+        for d in &s.dimensions {
+            h.push_str(&format!(
+                "<td class=\"n\">{}</td>",
+                d.map(|x| format!("{x:.1}")).unwrap_or_default()
+            ));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n<h2>数据质量 Data quality</h2><table><tr><th>Table</th><th>Status</th><th>Rows read</th><th>Accepted</th><th>Rejected</th><th>Reasons</th></tr>\n");
+    for t in &ingested.tables {
+        let reasons = t
+            .rejected_by_reason
+            .iter()
+            .map(|(r, n)| format!("{} × {n}", esc(r)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+            t.table, t.status, t.rows_read, t.rows_accepted, t.rows_rejected, reasons
+        ));
+    }
+    h.push_str("</table>\n</body></html>\n");
+    std::fs::write(path, h).map_err(Error::io("writing", path))
+}
+
+/// Replaces `out` by `staged` in one rename where possible: the previous
+/// output survives any failure before this point.
+pub fn publish(staged: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        let old = sibling(out, "old");
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
+        }
+        std::fs::rename(out, &old).map_err(Error::io("moving aside", out))?;
+        std::fs::rename(staged, out).map_err(Error::io("publishing", out))?;
+        std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
+    } else {
+        std::fs::rename(staged, out).map_err(Error::io("publishing", out))?;
+    }
+    Ok(())
+}
+
+/// `<parent>/.<name>.<tag>-<pid>`: a hidden sibling of `out`.
+pub fn sibling(out: &Path, tag: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
+}

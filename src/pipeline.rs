@@ -1,0 +1,303 @@
+//! The run, end to end: catalog → ingest → data points → indicators →
+//! scores → outputs. Also the `validate` and `explain` entry points, which
+//! stop after ingest or after compiling.
+
+use std::path::{Path, PathBuf};
+
+use datafusion::execution::context::SessionConfig;
+use datafusion::prelude::SessionContext;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::contract::CONTRACT_VERSION;
+use crate::datapoints::{self, Availability, DataPointTable};
+use crate::error::{Error, Result};
+use crate::framework::{DataPointSpec, Framework};
+use crate::indicators::{self, CellStatus};
+use crate::ingest::{self, Ingested, TableReport};
+use crate::outputs::{self, OutputFile};
+use crate::period::Quarter;
+use crate::scoring::{self, Scores, Tier};
+
+/// What to run on.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub data_dir: PathBuf,
+    /// A catalog file; default `<data>/catalog.toml` when present.
+    pub catalog: Option<PathBuf>,
+    pub framework_dir: PathBuf,
+    /// Default: the latest quarter with events in the data.
+    pub quarter: Option<Quarter>,
+    /// Default: `reports/<quarter>/`.
+    pub out_dir: Option<PathBuf>,
+    /// Threads for query execution; default the machine's cores.
+    pub threads: Option<usize>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data-samples"),
+            catalog: None,
+            framework_dir: PathBuf::from("indicators"),
+            quarter: None,
+            out_dir: None,
+            threads: None,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub quarter: Quarter,
+    pub out_dir: PathBuf,
+    pub villages: usize,
+    pub ranked: usize,
+    pub rows_rejected: u64,
+    pub scores: Scores,
+    pub table: DataPointTable,
+    pub framework: Framework,
+}
+
+fn context(threads: Option<usize>) -> SessionContext {
+    let mut config = SessionConfig::new();
+    if let Some(t) = threads {
+        config = config.with_target_partitions(t.max(1));
+    }
+    SessionContext::new_with_config(config)
+}
+
+/// Checks the data against the contract: every table's schema and rows.
+pub async fn validate(data_dir: &Path, catalog: Option<&Path>) -> Result<Ingested> {
+    let catalog = Catalog::load(data_dir, catalog)?;
+    let ctx = context(None);
+    ingest::ingest(&ctx, &catalog).await
+}
+
+/// The compiled SQL of the framework: one query per source, then each SQL
+/// data point file.
+pub fn explain(framework: &Framework) -> String {
+    let mut out = String::new();
+    out.push_str("-- Parameters bound at run time: $quarter_start, $quarter_end (exclusive), $quarter_last, $previous_start, $trailing_start\n\n");
+    for c in datapoints::compile(framework) {
+        out.push_str(&format!(
+            "-- source {}: {} data points in one scan\n{};\n\n",
+            c.source.name,
+            c.datapoints.len(),
+            c.sql
+        ));
+    }
+    for (file, sql) in &framework.sql {
+        let ids: Vec<&str> = framework
+            .datapoints
+            .iter()
+            .filter(|d| matches!(&d.spec, DataPointSpec::Sql { file: f, .. } if f == file))
+            .map(|d| d.id.as_str())
+            .collect();
+        out.push_str(&format!(
+            "-- sql/{file}: {}\n{}\n\n",
+            ids.join(", "),
+            sql.trim_end()
+        ));
+    }
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct Manifest<'a> {
+    tool: &'static str,
+    version: &'static str,
+    contract_version: u32,
+    quarter: String,
+    run_at: String,
+    data_dir: String,
+    catalog: Option<String>,
+    inputs: &'a [TableReport],
+    rows_rejected: u64,
+    framework: FrameworkInfo,
+    indicators_unavailable: Vec<Unavailable>,
+    villages: VillageCounts,
+    outputs: Vec<OutputFile>,
+}
+
+#[derive(Debug, Serialize)]
+struct FrameworkInfo {
+    id: String,
+    version: String,
+    dir: String,
+    sha256: String,
+    dimensions: usize,
+    indicators: usize,
+    datapoints: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Unavailable {
+    indicator: String,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct VillageCounts {
+    total: usize,
+    ranked: usize,
+    green: usize,
+    yellow: usize,
+    red: usize,
+    insufficient_data: usize,
+}
+
+/// Runs the whole pipeline and publishes the outputs.
+pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
+    let framework = Framework::load(&opts.framework_dir)?;
+    let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
+    let ctx = context(opts.threads);
+    let ingested = ingest::ingest(&ctx, &catalog).await?;
+    tracing::info!(
+        tables = ingested.tables.iter().filter(|t| t.is_present()).count(),
+        rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum::<u64>(),
+        "ingested"
+    );
+    let latest = datapoints::latest_quarter(&ctx, &ingested).await?;
+    let quarter = match (opts.quarter, latest) {
+        (Some(q), Some(l)) if q > l => {
+            return Err(Error::Request(format!(
+                "no data for {q}: the latest event in the data is in {l}; pass --quarter {l} or an earlier one"
+            )));
+        }
+        (Some(q), _) => q,
+        (None, Some(l)) => l,
+        (None, None) => {
+            return Err(Error::Request(
+                "the sources hold no event at all, so there is no quarter to assess; check the extracts".into(),
+            ));
+        }
+    };
+    let table = datapoints::compute(&ctx, &framework, &ingested, quarter).await?;
+    let values = indicators::compute(&framework, &table);
+    let scores = scoring::score(&framework, &table.villages, &values);
+
+    let out_dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(quarter.to_string()));
+    if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
+    }
+    let staged = outputs::sibling(&out_dir, "partial");
+    if staged.exists() {
+        std::fs::remove_dir_all(&staged).map_err(Error::io("removing", &staged))?;
+    }
+    std::fs::create_dir_all(&staged).map_err(Error::io("creating", &staged))?;
+    let result = write_all(
+        &staged, opts, &catalog, &framework, &ingested, &table, &scores,
+    )
+    .await;
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(e);
+    }
+    outputs::publish(&staged, &out_dir)?;
+
+    let ranked = scores.villages.iter().filter(|s| s.rank.is_some()).count();
+    Ok(RunOutcome {
+        quarter,
+        out_dir,
+        villages: table.villages.len(),
+        ranked,
+        rows_rejected: ingested.tables.iter().map(|t| t.rows_rejected).sum(),
+        scores,
+        table,
+        framework,
+    })
+}
+
+async fn write_all(
+    dir: &Path,
+    opts: &RunOptions,
+    catalog: &Catalog,
+    framework: &Framework,
+    ingested: &Ingested,
+    table: &DataPointTable,
+    scores: &Scores,
+) -> Result<()> {
+    outputs::write_ranking(&dir.join("ranking.csv"), framework, &table.villages, scores)?;
+    let batch = outputs::scores_batch(framework, &table.villages, scores)?;
+    outputs::write_parquet(&dir.join("scores.parquet"), &batch)?;
+    for r in &ingested.rejects {
+        outputs::write_rejects(&dir.join("rejects"), r)?;
+    }
+    outputs::write_report(&dir.join("report.html"), framework, table, scores, ingested)?;
+
+    let mut unavailable = Vec::new();
+    for (k, ind) in framework.indicators.iter().enumerate() {
+        let cells = &scores.cells[k];
+        let reason = if cells
+            .iter()
+            .all(|c| c.status == CellStatus::SourceAbsent.as_str())
+        {
+            let dp = [Some(&ind.numerator), ind.denominator.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|d| match table.availability.get(d) {
+                    Some(Availability::SourceAbsent(t)) => Some(t.clone()),
+                    _ => None,
+                });
+            Some(format!("source absent: {}", dp.unwrap_or_default()))
+        } else if cells.iter().all(|c| c.status == "no_variation") {
+            Some("no variation between villages this quarter".into())
+        } else if cells.iter().all(|c| c.normalised.is_none()) {
+            Some("no village has a value this quarter".into())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            unavailable.push(Unavailable {
+                indicator: ind.id.clone(),
+                reason,
+            });
+        }
+    }
+    let count = |t: Tier| scores.villages.iter().filter(|s| s.tier == t).count();
+    let manifest = Manifest {
+        tool: "qinglian",
+        version: env!("CARGO_PKG_VERSION"),
+        contract_version: CONTRACT_VERSION,
+        quarter: table.quarter.to_string(),
+        run_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        data_dir: opts.data_dir.to_string_lossy().into_owned(),
+        catalog: catalog
+            .file
+            .as_ref()
+            .map(|f| f.to_string_lossy().into_owned()),
+        inputs: &ingested.tables,
+        rows_rejected: ingested.tables.iter().map(|t| t.rows_rejected).sum(),
+        framework: FrameworkInfo {
+            id: framework.meta.id.clone(),
+            version: framework.meta.version.clone(),
+            dir: framework.dir.to_string_lossy().into_owned(),
+            sha256: framework.hash.clone(),
+            dimensions: framework.dimensions.len(),
+            indicators: framework.indicators.len(),
+            datapoints: framework.datapoints.len(),
+        },
+        indicators_unavailable: unavailable,
+        villages: VillageCounts {
+            total: table.villages.len(),
+            ranked: scores.villages.iter().filter(|s| s.rank.is_some()).count(),
+            green: count(Tier::Green),
+            yellow: count(Tier::Yellow),
+            red: count(Tier::Red),
+            insufficient_data: count(Tier::InsufficientData),
+        },
+        outputs: outputs::describe_outputs(dir)?,
+    };
+    let path = dir.join("manifest.json");
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Output {
+        context: "writing manifest.json".into(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(&path, json + "\n").map_err(Error::io("writing", &path))?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Data points against hand computation on a tiny district
+//! (`tests/fixtures/frameworks/handcalc`), every aggregate kind and window;
+//! and the fused one-scan query against one naive query per data point.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod common;
+
+use common::handcalc::{handcalc_district, handcalc_framework};
+use common::*;
+use datafusion::prelude::SessionContext;
+use qinglian::catalog::Catalog;
+use qinglian::datapoints::{self, DataPointTable};
+use qinglian::framework::Framework;
+use qinglian::ingest;
+use qinglian::period::Quarter;
+
+async fn compute(d: &District, fw: &Framework, q: &str) -> DataPointTable {
+    let catalog = Catalog::load(d.path(), None).unwrap();
+    let ctx = SessionContext::new();
+    let ing = ingest::ingest(&ctx, &catalog).await.unwrap();
+    datapoints::compute(&ctx, fw, &ing, q.parse::<Quarter>().unwrap())
+        .await
+        .unwrap()
+}
+
+fn row(t: &DataPointTable, dp: &str) -> Vec<Option<f64>> {
+    t.values[dp].clone()
+}
+
+#[tokio::test]
+async fn every_aggregate_and_window_matches_hand_computation() {
+    let d = handcalc_district();
+    let t = compute(&d, &handcalc_framework(), "2026Q3").await;
+    assert_eq!(
+        t.villages
+            .iter()
+            .map(|v| v.code.as_str())
+            .collect::<Vec<_>>(),
+        [V1, V2, V3]
+    );
+    let s = |v: [f64; 3]| v.map(Some).to_vec();
+    // p1, p2 | p4 | none
+    assert_eq!(row(&t, "pet_all"), s([2.0, 1.0, 0.0]));
+    assert_eq!(row(&t, "pet_acc"), s([1.0, 1.0, 0.0]));
+    // p3 (2026-04-15) | none
+    assert_eq!(row(&t, "pet_acc_prev"), s([1.0, 0.0, 0.0]));
+    // [2025-07-01, 2026-07-01): p3 | p5 (p7 on 2025-06-30 is out)
+    assert_eq!(row(&t, "pet_acc_trail"), s([1.0, 1.0, 0.0]));
+    // before 2026-10-01: p1, p3 (p6 is on the end day) | p4, p5, p7
+    assert_eq!(row(&t, "pet_acc_todate"), s([2.0, 3.0, 0.0]));
+    // closed only: p1 20 days | p4 20 days | nothing to average
+    assert_eq!(
+        row(&t, "pet_days_closed"),
+        vec![Some(20.0), Some(20.0), None]
+    );
+    // p2 open, counted to 2026-09-30: 60 days; mean (20 + 60) / 2
+    assert_eq!(row(&t, "pet_days_open"), vec![Some(40.0), Some(20.0), None]);
+    assert_eq!(row(&t, "pet_days_max"), vec![Some(60.0), Some(20.0), None]);
+    // C1 twice | no key | none
+    assert_eq!(row(&t, "pet_complainants"), s([1.0, 0.0, 0.0]));
+    // t1 + t2 | t4 is in 2026Q2 | t3
+    assert_eq!(row(&t, "trd_budget_sum"), s([145000.0, 0.0, 10000.0]));
+    assert_eq!(
+        row(&t, "trd_contract_mean"),
+        vec![Some(90000.0), None, Some(10000.0)]
+    );
+    assert_eq!(
+        row(&t, "trd_budget_max"),
+        vec![Some(95000.0), None, Some(10000.0)]
+    );
+    assert_eq!(
+        row(&t, "trd_budget_min"),
+        vec![Some(50000.0), None, Some(10000.0)]
+    );
+    // active in the quarter: a1, a3 | a5 (ends on the first day), a6 | none
+    assert_eq!(row(&t, "asst_active"), s([2.0, 2.0, 0.0]));
+    // a1 is the secretary's spouse in the same village; a6 is the same person in another village
+    assert_eq!(row(&t, "asst_kin_new"), s([1.0, 0.0, 0.0]));
+    assert_eq!(row(&t, "population"), s([2000.0, 1000.0, 4000.0]));
+}
+
+#[tokio::test]
+async fn quarter_bounds_move_with_the_quarter() {
+    let d = handcalc_district();
+    let t = compute(&d, &handcalc_framework(), "2026Q2").await;
+    // 2026Q2: p3 | none; t4 for V2
+    assert_eq!(row(&t, "pet_acc"), vec![Some(1.0), Some(0.0), Some(0.0)]);
+    assert_eq!(
+        row(&t, "trd_budget_sum"),
+        vec![Some(0.0), Some(70000.0), Some(0.0)]
+    );
+}
+
+#[tokio::test]
+async fn an_absent_source_leaves_its_data_points_unavailable_not_zero() {
+    let d = handcalc_district();
+    std::fs::remove_file(d.path().join("trading.parquet")).unwrap();
+    let t = compute(&d, &handcalc_framework(), "2026Q3").await;
+    assert_eq!(row(&t, "trd_budget_sum"), vec![None, None, None]);
+    assert!(matches!(
+        t.availability["trd_budget_sum"],
+        datapoints::Availability::SourceAbsent(ref s) if s == "trading"
+    ));
+    assert_eq!(row(&t, "pet_acc"), vec![Some(1.0), Some(1.0), Some(0.0)]);
+}
+
+#[test]
+fn the_quarter_is_bound_as_parameters_not_pasted() {
+    let fw = handcalc_framework();
+    for c in datapoints::compile(&fw) {
+        assert!(!c.sql.contains("2026"), "{}", c.sql);
+        assert!(c.sql.contains("$quarter_start"), "{}", c.sql);
+    }
+    // One query per source that has aggregate data points.
+    assert_eq!(datapoints::compile(&fw).len(), 3);
+}
