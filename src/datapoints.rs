@@ -512,37 +512,37 @@ fn field_names(schema: &datafusion::arrow::datatypes::Schema) -> String {
         .join(", ")
 }
 
-/// The latest quarter with any event in the present sources.
-pub async fn latest_quarter(ctx: &SessionContext, ingested: &Ingested) -> Result<Option<Quarter>> {
-    let mut latest: Option<i32> = None;
+/// The first and the last quarter with any event in the present sources.
+pub async fn data_span(
+    ctx: &SessionContext,
+    ingested: &Ingested,
+) -> Result<Option<(Quarter, Quarter)>> {
+    let mut span: Option<(i32, i32)> = None;
     for t in contract::sources() {
         if !ingested.is_present(t.name) {
             continue;
         }
         let e = t.event_date.unwrap_or("received_date");
+        let context = "finding the quarters in the data";
         let batches = ctx
-            .sql(&format!("SELECT CAST(MAX(\"{e}\") AS INT) FROM {}", t.name))
+            .sql(&format!(
+                "SELECT CAST(MIN(\"{e}\") AS INT), CAST(MAX(\"{e}\") AS INT) FROM {}",
+                t.name
+            ))
             .await
-            .map_err(Error::query("finding the latest quarter"))?
+            .map_err(Error::query(context))?
             .collect()
             .await
-            .map_err(Error::query("finding the latest quarter"))?;
+            .map_err(Error::query(context))?;
         for b in &batches {
-            let col =
-                datafusion::arrow::compute::cast(b.column(0), &DataType::Int32).map_err(|e| {
-                    Error::Output {
-                        context: "finding the latest quarter".into(),
-                        message: e.to_string(),
-                    }
-                })?;
-            let arr = col.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-            if !arr.is_empty() && !arr.is_null(0) {
-                latest = latest.max(Some(arr.value(0)));
+            let (lo, hi) = (doubles(b, 0, context)?, doubles(b, 1, context)?);
+            if let (Some(Some(lo)), Some(Some(hi))) = (lo.first(), hi.first()) {
+                let (lo, hi) = (*lo as i32, *hi as i32);
+                span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
             }
         }
     }
-    Ok(latest.map(|days| {
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
-        Quarter::containing(epoch + chrono::Duration::days(i64::from(days)))
-    }))
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
+    let quarter = |days: i32| Quarter::containing(epoch + chrono::Duration::days(i64::from(days)));
+    Ok(span.map(|(lo, hi)| (quarter(lo), quarter(hi))))
 }

@@ -159,15 +159,15 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum::<u64>(),
         "ingested"
     );
-    let latest = datapoints::latest_quarter(&ctx, &ingested).await?;
-    let quarter = match (opts.quarter, latest) {
-        (Some(q), Some(l)) if q > l => {
+    let span = datapoints::data_span(&ctx, &ingested).await?;
+    let quarter = match (opts.quarter, span) {
+        (Some(q), Some((first, last))) if q > last || q < first => {
             return Err(Error::Request(format!(
-                "no data for {q}: the latest event in the data is in {l}; pass --quarter {l} or an earlier one"
+                "no data for {q}: the events in the data run from {first} to {last}; pass a --quarter in that range"
             )));
         }
         (Some(q), _) => q,
-        (None, Some(l)) => l,
+        (None, Some((_, last))) => last,
         (None, None) => {
             return Err(Error::Request(
                 "the sources hold no event at all, so there is no quarter to assess; check the extracts".into(),

@@ -273,9 +273,12 @@ pub fn tier(rule: TierRule, index: f64, rank: u32, ranked: usize) -> Tier {
         }
         TierRule::Quantiles { red, yellow } => {
             // The lowest ceil(red·n) ranks are red, the next ceil((red+yellow)·n) − that yellow.
+            // (0.1 + 0.2)·10 is 3.0000000000000004 in floating point: shave
+            // the noise before rounding up.
             let n = ranked as f64;
-            let red_from = ranked.saturating_sub((red * n).ceil() as usize);
-            let yellow_from = ranked.saturating_sub(((red + yellow) * n).ceil() as usize);
+            let count = |share: f64| (share * n - 1e-9).ceil().max(0.0) as usize;
+            let red_from = ranked.saturating_sub(count(red));
+            let yellow_from = ranked.saturating_sub(count(red + yellow));
             let r = rank as usize;
             if r > red_from {
                 Tier::Red

@@ -1,0 +1,128 @@
+//! The `qinglian` binary: subcommands, messages and documented exit codes.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::*;
+
+fn qinglian(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn indicators_list_and_show() {
+    let o = qinglian(&["indicators", "list"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("pet_accusation_rate"), "{t}");
+    let n: usize = t
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n >= 24, "{t}");
+
+    let o = qinglian(&["indicators", "show", "pet_accusation_rate"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("rate_per_1000") && t.contains("lower_is_better") && t.contains("data points:"),
+        "{t}"
+    );
+
+    let o = qinglian(&["indicators", "show", "no_such_indicator"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("indicators list"), "{}", text(&o));
+}
+
+#[test]
+fn explain_prints_one_query_per_source_with_bound_parameters() {
+    let o = qinglian(&["run", "--explain"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert_eq!(t.matches("-- source ").count(), 4, "{t}");
+    assert!(t.contains("$quarter_start") && !t.contains("DATE '"), "{t}");
+}
+
+#[test]
+fn a_broken_framework_exits_2_with_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qinglian(&["run", "--framework", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("framework.toml"), "{}", text(&o));
+}
+
+#[test]
+fn off_contract_data_exits_3_naming_the_file() {
+    let d = District::new();
+    let b = with_column(&batch(&PETITIONS, &[&[]]), "received_date", None);
+    d.put_raw("petitions.parquet", &b);
+    let out = d.path().join("out");
+    let o = qinglian(&[
+        "run",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("petitions.parquet") && t.contains("received_date"),
+        "{t}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn validate_reports_rejects_and_exits_4() {
+    let out = tempfile::tempdir().unwrap();
+    let o = qinglian(&["validate", "--rejects", out.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("petitions") && t.contains("unknown_village"),
+        "{t}"
+    );
+    assert!(out.path().join("petitions.csv").is_file());
+}
+
+#[test]
+fn run_on_the_samples_writes_the_report() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("2026Q3");
+    let o = qinglian(&["run", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("2026Q3: 60 villages scored"),
+        "{}",
+        text(&o)
+    );
+    assert!(dir.join("ranking.csv").is_file());
+}
+
+#[test]
+fn a_bad_quarter_is_a_usage_error() {
+    let o = qinglian(&["run", "--quarter", "2026Q5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("YYYYQn"), "{}", text(&o));
+}

@@ -1,0 +1,388 @@
+//! End to end: the committed samples through the real pipeline, the
+//! contract's files, determinism, privacy, the fused data-point query
+//! against one naive query per data point, and how well a fresh generated
+//! district's planted villages are found (AUC).
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType;
+use common::repo;
+use datafusion::prelude::SessionContext;
+use qinglian::catalog::Catalog;
+use qinglian::contract;
+use qinglian::datapoints;
+use qinglian::framework::{Aggregate, DataPointSpec, Framework, OpenUntil, Window};
+use qinglian::generate::{self, GenerateOptions};
+use qinglian::ingest;
+use qinglian::period::Quarter;
+use qinglian::pipeline::{self, RunOptions};
+
+fn opts(data: &Path, out: &Path) -> RunOptions {
+    RunOptions {
+        data_dir: data.to_path_buf(),
+        framework_dir: repo().join("indicators"),
+        out_dir: Some(out.to_path_buf()),
+        ..RunOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn samples_run_end_to_end_and_follow_the_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    let o = pipeline::run(&opts(&repo().join("data-samples"), &out))
+        .await
+        .unwrap();
+    assert_eq!(o.quarter.to_string(), "2026Q3");
+    assert_eq!(o.villages, 60);
+    assert_eq!(o.ranked, 60);
+    for f in [
+        "ranking.csv",
+        "scores.parquet",
+        "report.html",
+        "manifest.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let text = std::fs::read_to_string(out.join("ranking.csv")).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    for c in [
+        "village_code",
+        "village_name",
+        "township_code",
+        "township_name",
+        "index",
+        "rank",
+        "tier",
+    ] {
+        assert!(header.iter().any(|h| h == c), "{c}");
+    }
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 60);
+    let mut prev_rank = 0;
+    for r in &rows {
+        let index: f64 = r[4].parse().unwrap();
+        let rank: u32 = r[5].parse().unwrap();
+        assert!((0.0..=100.0).contains(&index));
+        assert!(rank >= prev_rank);
+        prev_rank = rank;
+        assert!(["green", "yellow", "red"].contains(&&r[6]));
+    }
+    assert_eq!(&rows[0][5], "1");
+    // The samples carry planted defects: rejected, counted, kept.
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        m["rows_rejected"].as_u64().unwrap() >= 6,
+        "{}",
+        m["rows_rejected"]
+    );
+    assert!(out.join("rejects/petitions.csv").is_file());
+    // Contributions sum to the index.
+    let batch = read_parquet(&out.join("scores.parquet"));
+    let codes = batch
+        .column_by_name("village_code")
+        .unwrap()
+        .as_string::<i32>()
+        .clone();
+    let contrib = batch
+        .column_by_name("contribution")
+        .unwrap()
+        .as_primitive::<arrow::datatypes::Float64Type>()
+        .clone();
+    let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+    for i in 0..batch.num_rows() {
+        *sums.entry(codes.value(i).to_string()).or_default() += contrib.value(i);
+    }
+    for (v, s) in o.table.villages.iter().zip(&o.scores.villages) {
+        assert!(
+            (sums[&v.code] - s.index.unwrap()).abs() < 1e-9,
+            "{}",
+            v.code
+        );
+    }
+}
+
+fn read_parquet(path: &Path) -> arrow::record_batch::RecordBatch {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+#[tokio::test]
+async fn runs_are_byte_identical_across_repeats_and_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = repo().join("data-samples");
+    let mut outputs = Vec::new();
+    for (i, threads) in [Some(1), Some(4), None].into_iter().enumerate() {
+        let out = tmp.path().join(format!("r{i}"));
+        let mut o = opts(&data, &out);
+        o.threads = threads;
+        pipeline::run(&o).await.unwrap();
+        outputs.push(out);
+    }
+    for f in [
+        "ranking.csv",
+        "scores.parquet",
+        "report.html",
+        "rejects/petitions.csv",
+    ] {
+        let first = std::fs::read(outputs[0].join(f)).unwrap();
+        for o in &outputs[1..] {
+            assert!(first == std::fs::read(o.join(f)).unwrap(), "{f} differs");
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_person_key_appears_in_any_output() {
+    let data = repo().join("data-samples");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    pipeline::run(&opts(&data, &out)).await.unwrap();
+    // Every person, household and supplier key in the inputs.
+    let catalog = Catalog::load(&data, None).unwrap();
+    let ctx = SessionContext::new();
+    ingest::ingest(&ctx, &catalog).await.unwrap();
+    let mut keys = BTreeSet::new();
+    for t in contract::TABLES {
+        for c in t.columns.iter().filter(|c| c.person_key) {
+            let sql = format!(
+                "SELECT DISTINCT CAST(\"{}\" AS VARCHAR) FROM __mapped_{} WHERE \"{}\" IS NOT NULL",
+                c.name, t.name, c.name
+            );
+            for b in ctx.sql(&sql).await.unwrap().collect().await.unwrap() {
+                let a = arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+                for v in a.as_string::<i32>().iter().flatten() {
+                    keys.insert(v.to_string());
+                }
+            }
+        }
+    }
+    assert!(keys.len() > 1000, "{} keys", keys.len());
+    let mut files = vec![];
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                files.push(p)
+            }
+        }
+    }
+    assert!(files.len() >= 5);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for k in &keys {
+            assert!(
+                !text.contains(k.as_str()),
+                "{} contains a person key",
+                f.display()
+            );
+        }
+    }
+}
+
+/// One plain query per data point, windows written with literal dates:
+/// independent of the fused compilation and of parameter binding.
+fn naive_sql(
+    source: &str,
+    event: &str,
+    aggregate: Aggregate,
+    column: Option<&str>,
+    days: Option<&(String, String, OpenUntil)>,
+    filter: Option<&str>,
+    window: Window,
+    q: Quarter,
+) -> String {
+    let d = |x: chrono::NaiveDate| format!("DATE '{}'", x.format("%Y-%m-%d"));
+    let mut wh = match window {
+        Window::Quarter => format!("{event} >= {} AND {event} < {}", d(q.start()), d(q.end())),
+        Window::PreviousQuarter => format!(
+            "{event} >= {} AND {event} < {}",
+            d(q.previous().start()),
+            d(q.start())
+        ),
+        Window::Trailing4q => format!(
+            "{event} >= {} AND {event} < {}",
+            d(q.offset(-4).start()),
+            d(q.start())
+        ),
+        Window::ToDate => format!("{event} < {}", d(q.end())),
+        Window::Active => format!(
+            "start_date < {} AND (end_date IS NULL OR end_date >= {})",
+            d(q.end()),
+            d(q.start())
+        ),
+    };
+    if let Some(f) = filter {
+        wh = format!("({wh}) AND ({f})");
+    }
+    let c = column.unwrap_or("");
+    let expr = match aggregate {
+        Aggregate::Count => "COUNT(*)".to_string(),
+        Aggregate::CountDistinct => format!("COUNT(DISTINCT {c})"),
+        Aggregate::Sum => format!("SUM({c})"),
+        Aggregate::Mean => format!("AVG({c})"),
+        Aggregate::Min => format!("MIN({c})"),
+        Aggregate::Max => format!("MAX({c})"),
+        Aggregate::MeanDays | Aggregate::MaxDays => {
+            let (from, to, open) = days.unwrap();
+            let last = d(q.end().pred_opt().unwrap());
+            let end = match open {
+                OpenUntil::QuarterEnd => format!("COALESCE({to}, {last})"),
+                OpenUntil::Exclude => {
+                    wh = format!("({wh}) AND {to} IS NOT NULL");
+                    to.clone()
+                }
+            };
+            let f = if aggregate == Aggregate::MeanDays {
+                "AVG"
+            } else {
+                "MAX"
+            };
+            format!("{f}(CAST({end} - {from} AS DOUBLE))")
+        }
+    };
+    format!(
+        "SELECT village_code, CAST({expr} AS DOUBLE) FROM {source} WHERE {wh} GROUP BY village_code"
+    )
+}
+
+#[tokio::test]
+async fn fused_queries_equal_one_naive_query_per_datapoint() {
+    let data = repo().join("data-samples");
+    let fw = Framework::load(&repo().join("indicators")).unwrap();
+    let catalog = Catalog::load(&data, None).unwrap();
+    let ctx = SessionContext::new();
+    let ing = ingest::ingest(&ctx, &catalog).await.unwrap();
+    let q: Quarter = "2026Q3".parse().unwrap();
+    let table = datapoints::compute(&ctx, &fw, &ing, q).await.unwrap();
+    let index: BTreeMap<&str, usize> = table
+        .villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.code.as_str(), i))
+        .collect();
+    let mut checked = 0;
+    let mut nonzero = 0;
+    for dp in &fw.datapoints {
+        let DataPointSpec::Aggregate {
+            source,
+            aggregate,
+            column,
+            days,
+            filter,
+            window,
+        } = &dp.spec
+        else {
+            continue;
+        };
+        let sql = naive_sql(
+            source.name,
+            source.event_date.unwrap(),
+            *aggregate,
+            column.as_deref(),
+            days.as_ref(),
+            filter.as_deref(),
+            *window,
+            q,
+        );
+        let mut expected: Vec<Option<f64>> =
+            vec![aggregate.zero_when_empty().then_some(0.0); table.villages.len()];
+        for b in ctx.sql(&sql).await.unwrap().collect().await.unwrap() {
+            let codes = arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+            let codes = codes.as_string::<i32>();
+            let vals = b.column(1).as_primitive::<arrow::datatypes::Float64Type>();
+            for r in 0..b.num_rows() {
+                expected[index[codes.value(r)]] = (!vals.is_null(r)).then(|| vals.value(r));
+            }
+        }
+        let got = &table.values[&dp.id];
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            match (g, e) {
+                (Some(g), Some(e)) => assert!(
+                    (g - e).abs() < 1e-9,
+                    "{} village {i}: fused {g} naive {e}",
+                    dp.id
+                ),
+                _ => assert_eq!(g, e, "{} village {i}", dp.id),
+            }
+        }
+        if got.iter().flatten().any(|v| *v != 0.0) {
+            nonzero += 1;
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
+    // The samples exercise most data points.
+    assert!(
+        nonzero * 10 >= checked * 8,
+        "{nonzero} of {checked} data points are non-zero somewhere"
+    );
+}
+
+/// Area under the ROC curve of "lower index = planted".
+fn auc(planted: &[f64], clean: &[f64]) -> f64 {
+    let mut wins = 0.0;
+    for p in planted {
+        for c in clean {
+            if p < c {
+                wins += 1.0;
+            } else if p == c {
+                wins += 0.5;
+            }
+        }
+    }
+    wins / (planted.len() * clean.len()) as f64
+}
+
+#[tokio::test]
+async fn planted_villages_of_a_fresh_district_rank_low() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("district");
+    // A seed no other test uses.
+    let g = GenerateOptions {
+        seed: 90_417,
+        villages: 120,
+        townships: 8,
+        ..GenerateOptions::default()
+    };
+    let summary = generate::generate(&g, &data).unwrap();
+    let planted: BTreeSet<String> = summary
+        .planted
+        .iter()
+        .map(|p| p.village_code.clone())
+        .collect();
+    assert!(planted.len() >= 10, "{}", planted.len());
+    let o = pipeline::run(&opts(&data, &tmp.path().join("out")))
+        .await
+        .unwrap();
+    let (mut p, mut c) = (vec![], vec![]);
+    for (v, s) in o.table.villages.iter().zip(&o.scores.villages) {
+        let x = s.index.unwrap();
+        if planted.contains(&v.code) {
+            p.push(x)
+        } else {
+            c.push(x)
+        }
+    }
+    let a = auc(&p, &c);
+    println!("AUC {a:.4} ({} planted, {} clean)", p.len(), c.len());
+    assert!(a >= 0.85, "AUC {a}");
+}
