@@ -1,0 +1,130 @@
+//! SQL behaviour as sqllogictest files (`tests/slt/*.slt`), run on
+//! DataFusion the way the pipeline runs it. Three kinds of record:
+//!
+//! - plain SQL sets up tables (`CREATE TABLE petitions AS ...`);
+//! - `framework <sql>` runs SQL as the framework's SQL runs: queries only,
+//!   the quarter's parameters bound (`$quarter_start`, …);
+//! - `file <name>.sql` runs a data-point file of the default framework's
+//!   `sql/` directory the same way;
+//! - `quarter 2026Q2` changes the quarter bound (default 2026Q3).
+//!
+//! Cells print as text, `NULL` for null and `(empty)` for an empty string.
+//!
+//! `statement error` records on `framework` lines are the user mistakes the
+//! engine must refuse; any other error fails the test as a bug.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+use std::path::PathBuf;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use qinglian::datapoints::{framework_sql_options, parameters};
+use qinglian::period::Quarter;
+use sqllogictest::{DBOutput, DefaultColumnType};
+
+struct Engine {
+    ctx: SessionContext,
+    quarter: Quarter,
+    rt: tokio::runtime::Runtime,
+}
+
+impl sqllogictest::DB for Engine {
+    type Error = DataFusionError;
+    type ColumnType = DefaultColumnType;
+
+    fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DataFusionError> {
+        let sql = sql.trim();
+        if let Some(q) = sql.strip_prefix("quarter ") {
+            self.quarter = q
+                .trim()
+                .parse()
+                .map_err(|e| DataFusionError::Plan(format!("{e}")))?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let framework_sql = if let Some(file) = sql.strip_prefix("file ") {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("sql")
+                .join(file.trim());
+            Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| DataFusionError::Plan(format!("{}: {e}", path.display())))?,
+            )
+        } else {
+            sql.strip_prefix("framework ").map(str::to_string)
+        };
+        let ctx = &self.ctx;
+        let quarter = self.quarter;
+        let batches = self.rt.block_on(async move {
+            let df = match &framework_sql {
+                Some(s) => ctx
+                    .sql_with_options(s, framework_sql_options())
+                    .await?
+                    .with_param_values(parameters(quarter))?,
+                None => ctx.sql(sql).await?,
+            };
+            df.collect().await
+        })?;
+        let Some(first) = batches.first() else {
+            return Ok(DBOutput::StatementComplete(0));
+        };
+        let types = vec![DefaultColumnType::Any; first.num_columns()];
+        let mut rows = Vec::new();
+        for b in &batches {
+            let cols: Vec<_> = b
+                .columns()
+                .iter()
+                .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
+                .collect::<Result<_, _>>()?;
+            for r in 0..b.num_rows() {
+                rows.push(
+                    cols.iter()
+                        .map(|c| {
+                            let s = c.as_string::<i32>();
+                            if s.is_null(r) {
+                                "NULL".to_string()
+                            } else if s.value(r).is_empty() {
+                                "(empty)".to_string()
+                            } else {
+                                s.value(r).to_string()
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        if sql.to_ascii_uppercase().starts_with("CREATE") {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        Ok(DBOutput::Rows { types, rows })
+    }
+}
+
+#[test]
+fn sqllogictest_files() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "slt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let mut runner = sqllogictest::Runner::new(|| async {
+            Ok(Engine {
+                ctx: SessionContext::new(),
+                quarter: "2026Q3".parse().unwrap(),
+                rt: tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap(),
+            })
+        });
+        runner
+            .run_file(&f)
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+}
