@@ -209,8 +209,11 @@ fn describe(fw: &Framework, i: &Indicator) -> String {
     {
         if let Some(d) = fw.datapoint(dp) {
             s.push_str(&format!(
-                "  {} — {} / {}: {:?}\n",
-                d.id, d.name_zh, d.name_en, d.spec
+                "  {} — {} / {}\n    {}\n",
+                d.id,
+                d.name_zh,
+                d.name_en,
+                d.spec.describe()
             ));
         }
     }

@@ -381,21 +381,7 @@ pub async fn compute(
     }
 
     // SQL data points: each file runs once.
-    let mut by_file: BTreeMap<&str, Vec<(&str, &str, Missing)>> = BTreeMap::new();
-    for dp in &framework.datapoints {
-        if let DataPointSpec::Sql {
-            file,
-            column,
-            missing,
-        } = &dp.spec
-        {
-            by_file
-                .entry(file)
-                .or_default()
-                .push((&dp.id, column, *missing));
-        }
-    }
-    for (file, dps) in by_file {
+    for (file, dps) in sql_files(framework) {
         let sql = framework
             .sql
             .get(file)
@@ -437,26 +423,7 @@ pub async fn compute(
                 std::sync::Arc::new(df.schema().as_arrow().clone())
             }
         };
-        let mut problems = Vec::new();
-        if schema.index_of("village_code").is_err() {
-            problems.push(format!(
-                "sql/{file}: returns no `village_code` column (it returns {})",
-                field_names(&schema)
-            ));
-        }
-        for (id, column, _) in &dps {
-            match schema.field_with_name(column) {
-                Err(_) => problems.push(format!(
-                    "sql/{file}: data point '{id}' reads column `{column}`, which the query does not return (it returns {})",
-                    field_names(&schema)
-                )),
-                Ok(f) if !f.data_type().is_numeric() => problems.push(format!(
-                    "sql/{file}: column `{column}` of data point '{id}' is {}, not numeric",
-                    f.data_type()
-                )),
-                Ok(_) => {}
-            }
-        }
+        let problems = check_sql_schema(file, &schema, &dps);
         if !problems.is_empty() {
             return Err(Error::Framework {
                 dir: framework.dir.clone(),
@@ -501,6 +468,130 @@ pub async fn compute(
         values,
         availability,
     })
+}
+
+/// Problems with the columns an SQL data point file returns.
+fn check_sql_schema(
+    file: &str,
+    schema: &datafusion::arrow::datatypes::Schema,
+    dps: &[(&str, &str, Missing)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if schema.index_of("village_code").is_err() {
+        problems.push(format!(
+            "sql/{file}: returns no `village_code` column (it returns {})",
+            field_names(schema)
+        ));
+    }
+    for (id, column, _) in dps {
+        match schema.field_with_name(column) {
+            Err(_) => problems.push(format!(
+                "sql/{file}: data point '{id}' reads column `{column}`, which the query does not return (it returns {})",
+                field_names(schema)
+            )),
+            Ok(f) if !f.data_type().is_numeric() => problems.push(format!(
+                "sql/{file}: column `{column}` of data point '{id}' is {}, not numeric",
+                f.data_type()
+            )),
+            Ok(_) => {}
+        }
+    }
+    problems
+}
+
+/// SQL data points grouped by file: (id, column, missing).
+fn sql_files(framework: &Framework) -> BTreeMap<&str, Vec<(&str, &str, Missing)>> {
+    let mut by_file: BTreeMap<&str, Vec<(&str, &str, Missing)>> = BTreeMap::new();
+    for dp in &framework.datapoints {
+        if let DataPointSpec::Sql {
+            file,
+            column,
+            missing,
+        } = &dp.spec
+        {
+            by_file
+                .entry(file)
+                .or_default()
+                .push((&dp.id, column, *missing));
+        }
+    }
+    by_file
+}
+
+/// Plans every query of the framework against empty canonical tables, so a
+/// filter naming a missing column, an SQL file with a syntax error or the
+/// wrong result columns is reported (all together, by data point and file)
+/// before any data is read.
+pub async fn check(framework: &Framework) -> Result<()> {
+    let ctx = SessionContext::new();
+    for t in contract::TABLES {
+        crate::ingest::register_empty(&ctx, t)?;
+    }
+    let mut problems = Vec::new();
+    let q = Quarter::new(2000, 1).expect("a valid quarter");
+    for dp in &framework.datapoints {
+        if let DataPointSpec::Aggregate {
+            source,
+            filter: Some(f),
+            ..
+        } = &dp.spec
+        {
+            let sql = format!("SELECT COUNT(*) FROM {} WHERE ({f})", source.name);
+            if let Err(e) = plan(&ctx, &sql, q).await {
+                problems.push(format!(
+                    "data point '{}': filter `{f}`: {}",
+                    dp.id,
+                    first_line(&e)
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        for c in compile(framework) {
+            if let Err(e) = plan(&ctx, &c.sql, q).await {
+                problems.push(format!(
+                    "the compiled query of source {} (see `qinglian run --explain`): {}",
+                    c.source.name,
+                    first_line(&e)
+                ));
+            }
+        }
+    }
+    for (file, dps) in sql_files(framework) {
+        let sql = framework
+            .sql
+            .get(file)
+            .map(String::as_str)
+            .unwrap_or_default();
+        match plan(&ctx, sql, q).await {
+            Err(e) => problems.push(format!("sql/{file}: {}", first_line(&e))),
+            Ok(schema) => problems.extend(check_sql_schema(file, &schema, &dps)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Framework {
+            dir: framework.dir.clone(),
+            problems,
+        })
+    }
+}
+
+async fn plan(
+    ctx: &SessionContext,
+    sql: &str,
+    quarter: Quarter,
+) -> datafusion::error::Result<datafusion::arrow::datatypes::Schema> {
+    let df = ctx
+        .sql_with_options(sql, framework_sql_options())
+        .await?
+        .with_param_values(parameters(quarter))?;
+    Ok(df.schema().as_arrow().clone())
+}
+
+fn first_line(e: &datafusion::error::DataFusionError) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 fn field_names(schema: &datafusion::arrow::datatypes::Schema) -> String {

@@ -264,6 +264,67 @@ pub enum DataPointSpec {
     Builtin(Builtin),
 }
 
+impl DataPointSpec {
+    /// One line for people: what is counted, from where, over which rows.
+    pub fn describe(&self) -> String {
+        match self {
+            DataPointSpec::Builtin(Builtin::Population) => "built in: villages.population".into(),
+            DataPointSpec::Builtin(Builtin::Households) => "built in: villages.households".into(),
+            DataPointSpec::Sql {
+                file,
+                column,
+                missing,
+            } => format!(
+                "sql/{file}, column {column}; a village without a row is {}",
+                if *missing == Missing::Zero {
+                    "0"
+                } else {
+                    "unavailable"
+                }
+            ),
+            DataPointSpec::Aggregate {
+                source,
+                aggregate,
+                column,
+                days,
+                filter,
+                window,
+            } => {
+                let what = match (aggregate, column, days) {
+                    (Aggregate::Count, _, _) => "count of rows".to_string(),
+                    (_, Some(c), _) => format!("{aggregate:?} of {c}").to_lowercase(),
+                    (_, None, Some((from, to, open))) => format!(
+                        "{} of days from {from} to {to}{}",
+                        if *aggregate == Aggregate::MeanDays {
+                            "mean"
+                        } else {
+                            "max"
+                        },
+                        if *open == OpenUntil::QuarterEnd {
+                            " (open items to the quarter's last day)"
+                        } else {
+                            " (open items left out)"
+                        }
+                    ),
+                    _ => format!("{aggregate:?}").to_lowercase(),
+                };
+                let window = match window {
+                    Window::Quarter => "in the quarter",
+                    Window::PreviousQuarter => "in the previous quarter",
+                    Window::Trailing4q => "in the four quarters before",
+                    Window::ToDate => "up to the quarter's end",
+                    Window::Active => "active in the quarter",
+                };
+                let filter = filter
+                    .as_ref()
+                    .map(|f| format!(" where {f}"))
+                    .unwrap_or_default();
+                format!("{what} of {} {window}{filter}", source.name)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DataPoint {
     pub id: String,

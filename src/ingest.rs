@@ -399,7 +399,7 @@ fn bad_flag(c: &Column) -> String {
     format!("__bad_{}", c.name)
 }
 
-fn register_empty(ctx: &SessionContext, t: &Table) -> Result<()> {
+pub(crate) fn register_empty(ctx: &SessionContext, t: &Table) -> Result<()> {
     let fields: Vec<Field> = t
         .columns
         .iter()

@@ -151,10 +151,13 @@ struct VillageCounts {
 /// Runs the whole pipeline and publishes the outputs.
 pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let framework = Framework::load(&opts.framework_dir)?;
+    datapoints::check(&framework).await?;
     let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
     let ctx = context(opts.threads);
+    let started = std::time::Instant::now();
     let ingested = ingest::ingest(&ctx, &catalog).await?;
     tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
         tables = ingested.tables.iter().filter(|t| t.is_present()).count(),
         rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum::<u64>(),
         "ingested"
@@ -174,7 +177,9 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
             ));
         }
     };
+    let started = std::time::Instant::now();
     let table = datapoints::compute(&ctx, &framework, &ingested, quarter).await?;
+    tracing::info!(%quarter, datapoints = table.values.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
     let values = indicators::compute(&framework, &table);
     let scores = scoring::score(&framework, &table.villages, &values);
 

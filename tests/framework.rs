@@ -178,3 +178,84 @@ fn a_wrong_enumeration_value_names_the_choices() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn sql_mistakes_are_found_before_any_data_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw");
+    write(
+        &fw,
+        "framework.toml",
+        &MAIN.replace(
+            "name_en = \"Test\"",
+            "name_en = \"Test\"\nsql_dir = \"sql\"",
+        ),
+    );
+    write(
+        &fw,
+        "datapoints/a.toml",
+        r#"
+[[datapoint]]
+id = "typo"
+name_zh = "x"
+name_en = "x"
+source = "petitions"
+aggregate = "count"
+filter = "kindd = 'accusation'"
+
+[[datapoint]]
+id = "syntax"
+name_zh = "x"
+name_en = "x"
+sql = "syntax.sql"
+
+[[datapoint]]
+id = "wrong_columns"
+name_zh = "x"
+name_en = "x"
+sql = "wrong.sql"
+
+[[datapoint]]
+id = "ddl"
+name_zh = "x"
+name_en = "x"
+sql = "ddl.sql"
+"#,
+    );
+    write(
+        &fw,
+        "sql/syntax.sql",
+        "SELEC village_code, COUNT(*) AS value FROM petitions GROUP BY village_code",
+    );
+    write(
+        &fw,
+        "sql/wrong.sql",
+        "SELECT village_code AS code, COUNT(*) AS n FROM petitions GROUP BY village_code",
+    );
+    write(&fw, "sql/ddl.sql", "DROP TABLE petitions");
+    write(
+        &fw,
+        "definitions/d.toml",
+        "[[indicator]]\nid = \"i\"\ndimension = \"d\"\nname_zh = \"i\"\nname_en = \"i\"\ndefinition = \"x\"\nformula = \"value\"\nnumerator = \"typo\"\ndirection = \"lower_is_better\"\n",
+    );
+    let framework = Framework::load(&fw).unwrap();
+    let err = qinglian::datapoints::check(&framework).await.unwrap_err();
+    assert_eq!(err.kind(), qinglian::ErrorKind::Config);
+    let msg = err.to_string();
+    for needle in [
+        "data point 'typo': filter `kindd = 'accusation'`",
+        "sql/syntax.sql",
+        "sql/wrong.sql: returns no `village_code` column",
+        "data point 'wrong_columns' reads column `value`",
+        "sql/ddl.sql: ",
+    ] {
+        assert!(msg.contains(needle), "missing '{needle}' in:\n{msg}");
+    }
+}
+
+#[tokio::test]
+async fn the_default_framework_plans() {
+    qinglian::datapoints::check(&default_framework())
+        .await
+        .unwrap();
+}
