@@ -350,7 +350,11 @@ async fn register_mapped(
             ),
         })?;
     let schema = df.schema().clone();
+    // Canonical columns first, then one `__bad_<col>` flag per column: true
+    // where a string failed to cast, a constant false elsewhere, so the
+    // validation SQL has one shape.
     let mut exprs: Vec<Expr> = Vec::new();
+    let mut flags: Vec<Expr> = Vec::new();
     for c in t.columns {
         let src = loc.source_column(c.name);
         let found = schema
@@ -361,11 +365,17 @@ async fn register_mapped(
         let raw = ident(src);
         let target = c.kind.canonical_type();
         match c.kind.conversion(&found) {
-            Some(Conversion::Keep) | None => exprs.push(raw.alias(c.name)),
-            Some(Conversion::Cast) => exprs.push(cast(raw, target).alias(c.name)),
+            Some(Conversion::Keep) | None => {
+                exprs.push(raw.alias(c.name));
+                flags.push(lit(false).alias(bad_flag(c)));
+            }
+            Some(Conversion::Cast) => {
+                exprs.push(cast(raw, target).alias(c.name));
+                flags.push(lit(false).alias(bad_flag(c)));
+            }
             Some(Conversion::TryCast) => {
                 exprs.push(try_cast(raw.clone(), target.clone()).alias(c.name));
-                exprs.push(
+                flags.push(
                     raw.clone()
                         .is_not_null()
                         .and(try_cast(raw, target).is_null())
@@ -374,19 +384,7 @@ async fn register_mapped(
             }
         }
     }
-    // Columns that are not cast from strings get a constant false flag so the
-    // validation SQL has one shape.
-    for c in t.columns {
-        let src = loc.source_column(c.name);
-        let found = schema
-            .field_with_unqualified_name(src)
-            .map_err(Error::query(format!("resolving {}.{src}", t.name)))?
-            .data_type()
-            .clone();
-        if c.kind.conversion(&found) != Some(Conversion::TryCast) {
-            exprs.push(lit(false).alias(bad_flag(c)));
-        }
-    }
+    exprs.extend(flags);
     let mapped = df
         .select(exprs)
         .map_err(Error::query(format!("mapping the columns of {}", t.name)))?;

@@ -190,6 +190,7 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
     }
+    refuse_foreign_output(&out_dir)?;
     let staged = outputs::sibling(&out_dir, "partial");
     if staged.exists() {
         std::fs::remove_dir_all(&staged).map_err(Error::io("removing", &staged))?;
@@ -216,6 +217,27 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         table,
         framework,
     })
+}
+
+/// The output directory is replaced whole: refuse one that holds anything
+/// but a previous report, so `--out .` cannot wipe a working directory.
+fn refuse_foreign_output(out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let is_report = out.join("manifest.json").is_file();
+    let is_empty = std::fs::read_dir(out)
+        .map_err(Error::io("listing", out))?
+        .next()
+        .is_none();
+    if out.is_dir() && (is_report || is_empty) {
+        Ok(())
+    } else {
+        Err(Error::Request(format!(
+            "--out {} exists and is not a qinglian report (no manifest.json); a run replaces its output directory whole, so choose a new or empty directory",
+            out.display()
+        )))
+    }
 }
 
 async fn write_all(

@@ -11,6 +11,8 @@
 //! A data point added to the framework without a hand-checked value here
 //! fails `every_framework_data_point_is_hand_checked`.
 
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -179,3 +179,26 @@ async fn a_failed_run_leaves_the_previous_output_intact() {
     assert!(err.to_string().contains("no data for 2030Q1"), "{err}");
     assert_eq!(std::fs::read(out.join("ranking.csv")).unwrap(), before);
 }
+
+#[tokio::test]
+async fn a_run_never_replaces_a_directory_that_is_not_a_report() {
+    let d = handcalc::handcalc_district();
+    let out = d.path().join("precious");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "keep me").unwrap();
+    let opts = RunOptions {
+        data_dir: d.path().to_path_buf(),
+        framework_dir: repo().join("tests/fixtures/frameworks/handcalc"),
+        out_dir: Some(out.clone()),
+        ..RunOptions::default()
+    };
+    let err = pipeline::run(&opts).await.unwrap_err();
+    assert!(
+        err.to_string().contains("is not a qinglian report"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+}
