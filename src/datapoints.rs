@@ -163,9 +163,13 @@ pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
                         continue;
                     };
                     let (end, cond) = match open {
-                        OpenUntil::QuarterEnd => {
-                            (format!("COALESCE(\"{to}\", $quarter_last)"), cond)
-                        }
+                        // As of the quarter's last day: independent of when the data was extracted.
+                        OpenUntil::QuarterEnd => (
+                            format!(
+                                "CASE WHEN \"{to}\" IS NULL OR \"{to}\" > $quarter_last THEN $quarter_last ELSE \"{to}\" END"
+                            ),
+                            cond,
+                        ),
                         OpenUntil::Exclude => (
                             format!("\"{to}\""),
                             format!("{cond} AND \"{to}\" IS NOT NULL"),

@@ -156,7 +156,7 @@ pub enum Window {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpenUntil {
-    /// The quarter's last day.
+    /// As of the quarter's last day: a null or later end counts as that day.
     QuarterEnd,
     /// Left out.
     Exclude,
@@ -301,7 +301,7 @@ impl DataPointSpec {
                             "max"
                         },
                         if *open == OpenUntil::QuarterEnd {
-                            " (open items to the quarter's last day)"
+                            " (as of the quarter's last day)"
                         } else {
                             " (open items left out)"
                         }

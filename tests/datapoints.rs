@@ -54,9 +54,10 @@ async fn every_aggregate_and_window_matches_hand_computation() {
         row(&t, "pet_days_closed"),
         vec![Some(20.0), Some(20.0), None]
     );
-    // p2 open, counted to 2026-09-30: 60 days; mean (20 + 60) / 2
-    assert_eq!(row(&t, "pet_days_open"), vec![Some(40.0), Some(20.0), None]);
-    assert_eq!(row(&t, "pet_days_max"), vec![Some(60.0), Some(20.0), None]);
+    // as of 2026-09-30: p2 open, 60 days, mean (20 + 60) / 2 | p4 closes after
+    // the quarter, so 0 days as of its last day
+    assert_eq!(row(&t, "pet_days_open"), vec![Some(40.0), Some(0.0), None]);
+    assert_eq!(row(&t, "pet_days_max"), vec![Some(60.0), Some(0.0), None]);
     // C1 twice | no key | none
     assert_eq!(row(&t, "pet_complainants"), s([1.0, 0.0, 0.0]));
     // t1 + t2 | t4 is in 2026Q2 | t3
