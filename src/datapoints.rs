@@ -55,6 +55,9 @@ impl DataPointTable {
     }
 }
 
+/// The exact type sums and means are computed in (yuan to 1/10000).
+const EXACT: &str = "DECIMAL(38, 4)";
+
 /// One source's compiled query.
 #[derive(Debug, Clone)]
 pub struct CompiledSource {
@@ -141,14 +144,17 @@ pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
                 Aggregate::CountDistinct => {
                     format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", col(column))
                 }
+                // Sums and means in exact decimal arithmetic: a float sum
+                // depends on the order rows arrive in, which depends on the
+                // number of threads; outputs must not.
                 Aggregate::Sum => format!(
-                    "SUM(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+                    "SUM(CASE WHEN {cond} THEN CAST({} AS {EXACT}) END)",
                     col(column)
                 ),
-                Aggregate::Mean => format!(
-                    "AVG(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
-                    col(column)
-                ),
+                Aggregate::Mean => {
+                    let x = format!("CASE WHEN {cond} THEN CAST({} AS {EXACT}) END", col(column));
+                    format!("CAST(SUM({x}) AS DOUBLE) / CAST(COUNT({x}) AS DOUBLE)")
+                }
                 Aggregate::Min => format!(
                     "MIN(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
                     col(column)
@@ -175,12 +181,13 @@ pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
                             format!("{cond} AND \"{to}\" IS NOT NULL"),
                         ),
                     };
-                    let f = if *aggregate == Aggregate::MeanDays {
-                        "AVG"
+                    let days =
+                        format!("CASE WHEN {cond} THEN CAST({end} - \"{from}\" AS BIGINT) END");
+                    if *aggregate == Aggregate::MeanDays {
+                        format!("CAST(SUM({days}) AS DOUBLE) / CAST(COUNT({days}) AS DOUBLE)")
                     } else {
-                        "MAX"
-                    };
-                    format!("{f}(CASE WHEN {cond} THEN CAST({end} - \"{from}\" AS DOUBLE) END)")
+                        format!("MAX({days})")
+                    }
                 }
             };
             columns.push(format!("  CAST({expr} AS DOUBLE) AS \"{}\"", dp.id));
@@ -279,13 +286,34 @@ fn doubles(b: &RecordBatch, i: usize, context: &str) -> Result<Vec<Option<f64>>>
         .collect())
 }
 
+/// How many partitions a framework query may run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partitions {
+    /// The session's setting: for compiled queries, whose arithmetic is exact.
+    Session,
+    /// One: for analyst-written SQL, whose float sums would otherwise depend
+    /// on the order rows arrive in, and so on the number of threads.
+    One,
+}
+
 /// Runs one query with the quarter's parameters bound.
 async fn run_query(
     ctx: &SessionContext,
     sql: &str,
     quarter: Quarter,
     context: &str,
+    partitions: Partitions,
 ) -> Result<Vec<RecordBatch>> {
+    let single;
+    let ctx = match partitions {
+        Partitions::Session => ctx,
+        Partitions::One => {
+            let mut state = ctx.state();
+            state.config_mut().options_mut().execution.target_partitions = 1;
+            single = SessionContext::new_with_state(state);
+            &single
+        }
+    };
     let df = ctx
         .sql_with_options(sql, framework_sql_options())
         .await
@@ -358,7 +386,8 @@ pub async fn compute(
             })
             .collect();
         if present {
-            let batches = run_query(ctx, &compiled.sql, quarter, &context).await?;
+            let batches =
+                run_query(ctx, &compiled.sql, quarter, &context, Partitions::Session).await?;
             for b in &batches {
                 let codes = strings(b, 0)?;
                 for (j, col) in cols.iter_mut().enumerate() {
@@ -407,7 +436,7 @@ pub async fn compute(
             }
             continue;
         }
-        let batches = run_query(ctx, sql, quarter, &context)
+        let batches = run_query(ctx, sql, quarter, &context, Partitions::One)
             .await
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {

@@ -245,7 +245,7 @@ fn naive_sql(
             let (from, to, open) = days.unwrap();
             let last = d(q.end().pred_opt().unwrap());
             let end = match open {
-                OpenUntil::QuarterEnd => format!("COALESCE({to}, {last})"),
+                OpenUntil::QuarterEnd => format!("LEAST(COALESCE({to}, {last}), {last})"),
                 OpenUntil::Exclude => {
                     wh = format!("({wh}) AND {to} IS NOT NULL");
                     to.clone()
@@ -310,7 +310,9 @@ async fn fused_queries_equal_one_naive_query_per_datapoint() {
             let codes = codes.as_string::<i32>();
             let vals = b.column(1).as_primitive::<arrow::datatypes::Float64Type>();
             for r in 0..b.num_rows() {
-                expected[index[codes.value(r)]] = (!vals.is_null(r)).then(|| vals.value(r));
+                // Counts and sums are 0 where no row has a value.
+                let v = (!vals.is_null(r)).then(|| vals.value(r));
+                expected[index[codes.value(r)]] = v.or(aggregate.zero_when_empty().then_some(0.0));
             }
         }
         let got = &table.values[&dp.id];

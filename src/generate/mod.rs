@@ -1,30 +1,407 @@
-//! TEMPORARY placeholder until the generator lands (not to be committed).
+//! Synthetic district generator: a fictional district's reference tables and
+//! four sources, written as Parquet by the data contract, with planted
+//! misconduct and its ground truth; deterministic by seed.
+//!
+//! Every (table, village, quarter) cell draws from its own ChaCha8 stream,
+//! so the output does not depend on the order in which cells are built, and
+//! each table is written on its own, batch by batch, through one Parquet
+//! writer per file: memory stays small at province scale.
+
+mod assistance;
+mod cases;
+mod district;
+mod names;
+mod petitions;
+mod reference;
+mod rng;
+mod sink;
+mod trading;
+mod vocab;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
 use crate::period::Quarter;
-#[derive(Debug, thiserror::Error)]
-pub enum GenerateError {
-    #[error("x")]
-    X,
-}
-#[derive(Debug)]
+use district::{District, MAX_PER_TOWNSHIP, MAX_TOWNSHIPS};
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
+    /// Same seed and options give byte-identical files.
     pub seed: u64,
+    /// Villages and communities in the district, at least 1.
     pub villages: usize,
+    /// Townships the villages are spread over, at least 1.
     pub townships: usize,
+    /// Last quarter of the history.
     pub last_quarter: Quarter,
+    /// Quarters of history ending at `last_quarter`, at least 1.
     pub quarters: usize,
+    /// Share of villages with planted misconduct.
     pub planted_share: f64,
+    /// Multiplies event volumes (for benchmarks).
     pub volume_factor: f64,
+    /// Insert a handful of invalid rows, listed in `defects.csv`.
     pub defects: bool,
 }
-#[derive(Debug)]
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            villages: 60,
+            townships: 6,
+            last_quarter: Quarter::new(2026, 3).expect("2026Q3 is a quarter"),
+            quarters: 8,
+            planted_share: 0.12,
+            volume_factor: 1.0,
+            defects: false,
+        }
+    }
+}
+
+/// What was generated.
+#[derive(Debug, Clone)]
 pub struct GenerateSummary {
     pub villages: usize,
-    pub rows: std::collections::BTreeMap<String, u64>,
-    pub planted: Vec<String>,
+    /// Table name -> rows written (defect rows included).
+    pub rows: BTreeMap<String, u64>,
+    /// Villages with planted misconduct, by village code.
+    pub planted: Vec<PlantedVillage>,
 }
-pub fn generate(
-    _o: &GenerateOptions,
-    _p: &std::path::Path,
-) -> Result<GenerateSummary, GenerateError> {
-    Err(GenerateError::X)
+
+/// A village with planted misconduct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlantedVillage {
+    pub village_code: String,
+    pub patterns: Vec<Pattern>,
+}
+
+/// A kind of planted misconduct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pattern {
+    /// Repeated, partly substantiated accusations against the leaders.
+    PetitionPressure,
+    /// Works split into awards just below the approval threshold.
+    BidSplitting,
+    /// Awards to suppliers linked to the village's cadres.
+    CronyContracts,
+    /// Assistance for cadres' kin, the dead and the ineligible.
+    BenefitCapture,
+    /// A cluster of clues and filed cases against the cadres.
+    CaseCluster,
+}
+
+impl Pattern {
+    pub const ALL: [Pattern; 5] = [
+        Pattern::PetitionPressure,
+        Pattern::BidSplitting,
+        Pattern::CronyContracts,
+        Pattern::BenefitCapture,
+        Pattern::CaseCluster,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pattern::PetitionPressure => "petition_pressure",
+            Pattern::BidSplitting => "bid_splitting",
+            Pattern::CronyContracts => "crony_contracts",
+            Pattern::BenefitCapture => "benefit_capture",
+            Pattern::CaseCluster => "case_cluster",
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("invalid generator options: {0}")]
+    InvalidOptions(String),
+
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("writing Parquet file {}: {source}", path.display())]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
+    /// Building a record batch of the named table failed.
+    #[error("building a record batch of {0}: {1}")]
+    Arrow(String, #[source] arrow::error::ArrowError),
+
+    #[error("writing CSV file {}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+}
+
+impl GenerateError {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn parquet(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> Self + '_ {
+        move |source| Self::Parquet {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn csv(path: &Path) -> impl FnOnce(csv::Error) -> Self + '_ {
+        move |source| Self::Csv {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// An invalid row inserted on purpose (`defects = true`).
+#[derive(Debug, Clone)]
+pub(crate) struct Defect {
+    pub table: &'static str,
+    /// The row's id, or where the row is when its id is missing.
+    pub row_id: String,
+    pub defect: String,
+}
+
+/// Generates a synthetic district into `out_dir` (created if needed).
+///
+/// Writes `villages.parquet`, `cadres.parquet`, `relations.parquet`,
+/// `petitions/quarter=YYYYQn/part-0.parquet`, `cases.parquet` (Chinese
+/// headers, loosened types, mapped by `catalog.toml`), `trading/YYYY.parquet`,
+/// `assistance.parquet`, `ground_truth.csv` and, with defects, `defects.csv`.
+/// Files this generator wrote into `out_dir` before (old partitions, an old
+/// `defects.csv`) are removed first; nothing else is touched.
+pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> Result<GenerateSummary, GenerateError> {
+    validate(opts)?;
+    std::fs::create_dir_all(out_dir).map_err(GenerateError::io(out_dir))?;
+    remove_stale(out_dir)?;
+    let d = District::build(opts);
+    let mut defects = Vec::new();
+    let mut rows = BTreeMap::new();
+    let (villages, cadres, relations) = reference::write(&d, out_dir)?;
+    rows.insert("villages".to_string(), villages);
+    rows.insert("cadres".to_string(), cadres);
+    rows.insert("relations".to_string(), relations);
+    rows.insert(
+        "petitions".to_string(),
+        petitions::write(&d, out_dir, &mut defects)?,
+    );
+    rows.insert(
+        "cases".to_string(),
+        cases::write(&d, out_dir, &mut defects)?,
+    );
+    rows.insert(
+        "trading".to_string(),
+        trading::write(&d, out_dir, &mut defects)?,
+    );
+    rows.insert(
+        "assistance".to_string(),
+        assistance::write(&d, out_dir, &mut defects)?,
+    );
+    write_catalog(out_dir)?;
+    let planted = planted(&d);
+    write_ground_truth(&d, &planted, out_dir)?;
+    if opts.defects {
+        write_defects(&defects, out_dir)?;
+    }
+    Ok(GenerateSummary {
+        villages: d.villages.len(),
+        rows,
+        planted,
+    })
+}
+
+fn validate(o: &GenerateOptions) -> Result<(), GenerateError> {
+    let bad = |m: String| Err(GenerateError::InvalidOptions(m));
+    if o.villages == 0 {
+        return bad("villages must be at least 1".into());
+    }
+    if o.townships == 0 || o.townships > MAX_TOWNSHIPS {
+        return bad(format!(
+            "townships must be 1 to {MAX_TOWNSHIPS} (three-digit township codes), not {}",
+            o.townships
+        ));
+    }
+    if o.townships > o.villages {
+        return bad(format!(
+            "townships ({}) must not exceed villages ({}): every township needs a village",
+            o.townships, o.villages
+        ));
+    }
+    if o.villages > o.townships * MAX_PER_TOWNSHIP {
+        return bad(format!(
+            "{} villages do not fit in {} townships: a township holds at most {MAX_PER_TOWNSHIP} \
+             (communities 001-199, villages 201-399); raise townships to at least {}",
+            o.villages,
+            o.townships,
+            o.villages.div_ceil(MAX_PER_TOWNSHIP)
+        ));
+    }
+    if o.quarters == 0 || o.quarters > 200 {
+        return bad(format!("quarters must be 1 to 200, not {}", o.quarters));
+    }
+    let first = o.last_quarter.offset(-(o.quarters as i32 - 1));
+    if first.year() < 1980 || o.last_quarter.year() > 2999 {
+        return bad(format!(
+            "the history {first} to {} must lie between 1980 and 2999",
+            o.last_quarter
+        ));
+    }
+    if !(0.0..=1.0).contains(&o.planted_share) {
+        return bad(format!(
+            "planted_share must be between 0 and 1, not {}",
+            o.planted_share
+        ));
+    }
+    if !o.volume_factor.is_finite() || o.volume_factor < 0.0 || o.volume_factor > 10_000.0 {
+        return bad(format!(
+            "volume_factor must be between 0 and 10000, not {}",
+            o.volume_factor
+        ));
+    }
+    Ok(())
+}
+
+/// Removes what an earlier run of the generator left that this run might
+/// not overwrite: partitions of other quarters or years, an old defects list.
+fn remove_stale(out_dir: &Path) -> Result<(), GenerateError> {
+    let defects = out_dir.join("defects.csv");
+    if defects.is_file() {
+        std::fs::remove_file(&defects).map_err(GenerateError::io(&defects))?;
+    }
+    let petitions = out_dir.join("petitions");
+    for entry in read_dir_sorted(&petitions)? {
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let is_partition = name
+            .strip_prefix("quarter=")
+            .is_some_and(|q| q.parse::<Quarter>().is_ok());
+        let part = entry.join("part-0.parquet");
+        if is_partition && part.is_file() {
+            std::fs::remove_file(&part).map_err(GenerateError::io(&part))?;
+            // Leave the directory if something else is in it.
+            let _ = std::fs::remove_dir(&entry);
+        }
+    }
+    let trading = out_dir.join("trading");
+    for entry in read_dir_sorted(&trading)? {
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let is_year = name
+            .strip_suffix(".parquet")
+            .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
+        if is_year && entry.is_file() {
+            std::fs::remove_file(&entry).map_err(GenerateError::io(&entry))?;
+        }
+    }
+    Ok(())
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, GenerateError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(GenerateError::io(dir))? {
+        out.push(entry.map_err(GenerateError::io(dir))?.path());
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn planted(d: &District) -> Vec<PlantedVillage> {
+    d.villages
+        .iter()
+        .filter(|v| !v.patterns.is_empty())
+        .map(|v| PlantedVillage {
+            village_code: v.code.clone(),
+            patterns: v.patterns.clone(),
+        })
+        .collect()
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), GenerateError> {
+    let mut f = std::fs::File::create(path).map_err(GenerateError::io(path))?;
+    f.write_all(text.as_bytes())
+        .map_err(GenerateError::io(path))
+}
+
+fn write_catalog(out_dir: &Path) -> Result<(), GenerateError> {
+    let mut text = String::from(
+        "# Source catalog: where each table is and how its columns map to the data contract.\n\
+         [sources.cases]\n\
+         path = \"cases.parquet\"\n\
+         [sources.cases.columns]\n",
+    );
+    for (header, canonical) in vocab::CASES_HEADERS {
+        text.push_str(&format!("\"{header}\" = \"{canonical}\"\n"));
+    }
+    write_text(&out_dir.join("catalog.toml"), &text)
+}
+
+fn write_ground_truth(
+    d: &District,
+    planted: &[PlantedVillage],
+    out_dir: &Path,
+) -> Result<(), GenerateError> {
+    let path = out_dir.join("ground_truth.csv");
+    let mut rows: Vec<(&str, &str)> = planted
+        .iter()
+        .flat_map(|p| {
+            p.patterns
+                .iter()
+                .map(|pat| (p.village_code.as_str(), pat.as_str()))
+        })
+        .collect();
+    rows.sort_unstable();
+    let mut w = csv::Writer::from_path(&path).map_err(GenerateError::csv(&path))?;
+    let from = d.planted_from.to_string();
+    let to = d.quarters[d.quarters.len() - 1].to_string();
+    w.write_record(["village_code", "pattern", "from_quarter", "to_quarter"])
+        .map_err(GenerateError::csv(&path))?;
+    for (code, pattern) in rows {
+        w.write_record([code, pattern, &from, &to])
+            .map_err(GenerateError::csv(&path))?;
+    }
+    w.flush().map_err(GenerateError::io(&path))
+}
+
+fn write_defects(defects: &[Defect], out_dir: &Path) -> Result<(), GenerateError> {
+    let path = out_dir.join("defects.csv");
+    let mut w = csv::Writer::from_path(&path).map_err(GenerateError::csv(&path))?;
+    w.write_record(["table", "row_id", "defect"])
+        .map_err(GenerateError::csv(&path))?;
+    for d in defects {
+        w.write_record([d.table, &d.row_id, &d.defect])
+            .map_err(GenerateError::csv(&path))?;
+    }
+    w.flush().map_err(GenerateError::io(&path))
 }

@@ -1,0 +1,842 @@
+//! Tests of the generator: determinism, the contract's names, types and
+//! enumerations, codes and ids, the planted ground truth and the defects.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{
+    Array, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow::compute::concat_batches;
+use arrow::datatypes::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::rng::day;
+use super::vocab;
+use super::*;
+
+fn small(seed: u64) -> GenerateOptions {
+    GenerateOptions {
+        seed,
+        villages: 24,
+        townships: 4,
+        quarters: 4,
+        planted_share: 0.25,
+        ..GenerateOptions::default()
+    }
+}
+
+fn run(opts: &GenerateOptions) -> (tempfile::TempDir, GenerateSummary) {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate(opts, dir.path()).unwrap();
+    (dir, summary)
+}
+
+/// Every file under `dir`, relative path -> bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// All rows of a Parquet file or of every Parquet file under a directory.
+fn read(path: &Path) -> RecordBatch {
+    let mut paths = Vec::new();
+    if path.is_dir() {
+        for (rel, _) in files(path) {
+            if rel.extension().is_some_and(|e| e == "parquet") {
+                paths.push(path.join(rel));
+            }
+        }
+    } else {
+        paths.push(path.to_path_buf());
+    }
+    let mut batches = Vec::new();
+    for p in &paths {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(p).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for b in reader {
+            batches.push(b.unwrap());
+        }
+    }
+    let schema = batches[0].schema();
+    concat_batches(&schema, &batches).unwrap()
+}
+
+fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let col = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    let a = col.as_any().downcast_ref::<StringArray>().unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+        .collect()
+}
+
+fn values(b: &RecordBatch, name: &str) -> Vec<String> {
+    strings(b, name)
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| panic!("null in {name}")))
+        .collect()
+}
+
+fn dates(b: &RecordBatch, name: &str) -> Vec<Option<i32>> {
+    let a = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Date32Array>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect()
+}
+
+fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
+    let a = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect()
+}
+
+fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
+    let a = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect()
+}
+
+fn bools(b: &RecordBatch, name: &str) -> Vec<bool> {
+    let a = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<BooleanArray>()
+        .unwrap();
+    (0..a.len()).map(|i| a.value(i)).collect()
+}
+
+fn assert_unique(table: &str, ids: impl IntoIterator<Item = String>) {
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        assert!(seen.insert(id.clone()), "{table}: {id} is not unique");
+    }
+}
+
+fn check_enum(table: &str, b: &RecordBatch, column: &str, allowed: &[&str], nullable: bool) {
+    for v in strings(b, column) {
+        match v {
+            None => assert!(nullable, "{table}.{column}: null"),
+            Some(v) => assert!(
+                allowed.contains(&v.as_str()),
+                "{table}.{column}: '{v}' is not in the contract"
+            ),
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_data() {
+    let mut opts = small(11);
+    opts.defects = true;
+    let (a, sa) = run(&opts);
+    let (b, sb) = run(&opts);
+    let fa = files(a.path());
+    let fb = files(b.path());
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (path, bytes) in &fa {
+        assert!(
+            bytes == &fb[path],
+            "{} differs between runs",
+            path.display()
+        );
+    }
+    assert_eq!(sa.rows, sb.rows);
+    assert_eq!(sa.planted, sb.planted);
+
+    let (c, _) = run(&small(12));
+    let fc = files(c.path());
+    for name in [
+        "villages.parquet",
+        "cadres.parquet",
+        "assistance.parquet",
+        "cases.parquet",
+    ] {
+        assert_ne!(fa[Path::new(name)], fc[Path::new(name)], "{name}");
+    }
+    let va = read(&a.path().join("villages.parquet"));
+    let vc = read(&c.path().join("villages.parquet"));
+    assert_ne!(values(&va, "village_name"), values(&vc, "village_name"));
+}
+
+#[test]
+fn layout_names_and_types_follow_the_contract() {
+    let (dir, summary) = run(&small(3));
+    let root = dir.path();
+    for q in ["2025Q4", "2026Q1", "2026Q2", "2026Q3"] {
+        assert!(
+            root.join(format!("petitions/quarter={q}/part-0.parquet"))
+                .is_file(),
+            "{q}"
+        );
+    }
+    assert!(root.join("trading/2025.parquet").is_file());
+    assert!(root.join("trading/2026.parquet").is_file());
+    assert!(!root.join("defects.csv").exists());
+
+    let petitions = read(&root.join("petitions"));
+    assert!(petitions.column_by_name("quarter").is_none());
+    let expect = |b: &RecordBatch, cols: &[(&str, DataType)]| {
+        let s = b.schema();
+        let names: Vec<&str> = s.fields().iter().map(|f| f.name().as_str()).collect();
+        let want: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, want);
+        for (n, t) in cols {
+            assert_eq!(s.field_with_name(n).unwrap().data_type(), t, "{n}");
+        }
+    };
+    use DataType::{Boolean, Date32, Float64, Int32, Int64, Utf8};
+    expect(
+        &read(&root.join("villages.parquet")),
+        &[
+            ("village_code", Utf8),
+            ("village_name", Utf8),
+            ("township_code", Utf8),
+            ("township_name", Utf8),
+            ("population", Int64),
+            ("households", Int64),
+            ("unit_type", Utf8),
+        ],
+    );
+    expect(
+        &read(&root.join("cadres.parquet")),
+        &[
+            ("person_id", Utf8),
+            ("village_code", Utf8),
+            ("role", Utf8),
+            ("term_start", Date32),
+            ("term_end", Date32),
+        ],
+    );
+    expect(
+        &read(&root.join("relations.parquet")),
+        &[
+            ("person_id", Utf8),
+            ("related_id", Utf8),
+            ("relation", Utf8),
+        ],
+    );
+    expect(
+        &petitions,
+        &[
+            ("petition_id", Utf8),
+            ("village_code", Utf8),
+            ("received_date", Date32),
+            ("channel", Utf8),
+            ("category", Utf8),
+            ("kind", Utf8),
+            ("accused_role", Utf8),
+            ("accused_person_id", Utf8),
+            ("complainant_key", Utf8),
+            ("is_anonymous", Boolean),
+            ("is_repeat", Boolean),
+            ("due_date", Date32),
+            ("closed_date", Date32),
+            ("finding", Utf8),
+            ("satisfaction", Utf8),
+        ],
+    );
+    expect(
+        &read(&root.join("cases.parquet")),
+        &[
+            ("线索编号", Utf8),
+            ("村居代码", Utf8),
+            ("subject_person_id", Utf8),
+            ("subject_role", Utf8),
+            ("受理日期", DataType::Timestamp(TimeUnit::Millisecond, None)),
+            ("线索来源", Utf8),
+            ("处置方式", Utf8),
+            ("filed_date", Date32),
+            ("closed_date", Date32),
+            ("violation", Utf8),
+            ("涉及金额", DataType::Decimal128(14, 2)),
+            ("sanction", Utf8),
+            ("form", Int32),
+        ],
+    );
+    expect(
+        &read(&root.join("trading")),
+        &[
+            ("project_id", Utf8),
+            ("village_code", Utf8),
+            ("category", Utf8),
+            ("method", Utf8),
+            ("budget", Float64),
+            ("contract_amount", Float64),
+            ("bidder_count", Int64),
+            ("winner_id", Utf8),
+            ("announced_date", Date32),
+            ("bid_deadline", Date32),
+            ("awarded_date", Date32),
+            ("start_date", Date32),
+            ("completed_date", Date32),
+            ("change_amount", Float64),
+            ("publicized", Boolean),
+        ],
+    );
+    expect(
+        &read(&root.join("assistance.parquet")),
+        &[
+            ("record_id", Utf8),
+            ("person_id", Utf8),
+            ("household_id", Utf8),
+            ("village_code", Utf8),
+            ("program", Utf8),
+            ("approved_date", Date32),
+            ("start_date", Date32),
+            ("end_date", Date32),
+            ("monthly_amount", Float64),
+            ("last_review_date", Date32),
+            ("death_date", Date32),
+            ("asset_flag", Boolean),
+            ("kin_filed", Boolean),
+        ],
+    );
+
+    let catalog = std::fs::read_to_string(root.join("catalog.toml")).unwrap();
+    assert!(catalog.starts_with("# Source catalog"));
+    assert!(
+        catalog.contains("[sources.cases]\npath = \"cases.parquet\"\n[sources.cases.columns]\n")
+    );
+    for (h, c) in vocab::CASES_HEADERS {
+        assert!(catalog.contains(&format!("\"{h}\" = \"{c}\"\n")), "{h}");
+    }
+
+    // Row counts in the summary are the rows in the files.
+    for (table, path) in [
+        ("villages", "villages.parquet"),
+        ("petitions", "petitions"),
+        ("cases", "cases.parquet"),
+        ("trading", "trading"),
+        ("assistance", "assistance.parquet"),
+    ] {
+        assert_eq!(
+            summary.rows[table],
+            read(&root.join(path)).num_rows() as u64,
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn enumerations_are_the_contracts() {
+    let (dir, _) = run(&small(5));
+    let root = dir.path();
+    let v = read(&root.join("villages.parquet"));
+    check_enum("villages", &v, "unit_type", vocab::UNIT_TYPES, false);
+    let c = read(&root.join("cadres.parquet"));
+    check_enum("cadres", &c, "role", vocab::CADRE_ROLES, false);
+    let r = read(&root.join("relations.parquet"));
+    let rel: Vec<&str> = vocab::KIN_RELATIONS
+        .iter()
+        .chain(vocab::BUSINESS_RELATIONS)
+        .copied()
+        .collect();
+    check_enum("relations", &r, "relation", &rel, false);
+    let p = read(&root.join("petitions"));
+    check_enum("petitions", &p, "channel", vocab::CHANNELS, false);
+    check_enum(
+        "petitions",
+        &p,
+        "category",
+        vocab::PETITION_CATEGORIES,
+        false,
+    );
+    check_enum("petitions", &p, "kind", vocab::PETITION_KINDS, false);
+    check_enum("petitions", &p, "accused_role", vocab::ACCUSED_ROLES, true);
+    check_enum("petitions", &p, "finding", vocab::FINDINGS, true);
+    check_enum("petitions", &p, "satisfaction", vocab::SATISFACTION, true);
+    let k = read(&root.join("cases.parquet"));
+    check_enum("cases", &k, "subject_role", vocab::ACCUSED_ROLES, false);
+    check_enum("cases", &k, "线索来源", vocab::ORIGINS, false);
+    check_enum("cases", &k, "处置方式", vocab::DISPOSALS, false);
+    check_enum("cases", &k, "violation", vocab::VIOLATIONS, true);
+    check_enum("cases", &k, "sanction", vocab::SANCTIONS, true);
+    let forms = k
+        .column_by_name("form")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow::array::Int32Array>()
+        .unwrap()
+        .clone();
+    assert!(forms.iter().flatten().all(|f| (1..=4).contains(&f)));
+    let t = read(&root.join("trading"));
+    check_enum("trading", &t, "category", vocab::TRADING_CATEGORIES, false);
+    check_enum("trading", &t, "method", vocab::METHODS, false);
+    assert!(floats(&t, "budget").iter().all(|b| b.unwrap() > 0.0));
+    let a = read(&root.join("assistance.parquet"));
+    check_enum("assistance", &a, "program", vocab::PROGRAMS, false);
+    assert!(
+        floats(&a, "monthly_amount")
+            .iter()
+            .all(|m| m.unwrap() >= 0.0)
+    );
+}
+
+#[test]
+fn codes_keys_and_ids_are_well_formed() {
+    let (dir, summary) = run(&small(8));
+    let root = dir.path();
+    let v = read(&root.join("villages.parquet"));
+    let codes = values(&v, "village_code");
+    assert_eq!(codes.len(), summary.villages);
+    let townships = values(&v, "township_code");
+    for (code, township) in codes.iter().zip(&townships) {
+        assert_eq!(code.len(), 12);
+        assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        assert!(code.starts_with("990101"));
+        assert_eq!(&code[..9], township);
+        let local: u32 = code[9..].parse().unwrap();
+        assert!(
+            (1..=199).contains(&local) || (201..=399).contains(&local),
+            "{code}"
+        );
+    }
+    let kinds = values(&v, "unit_type");
+    for ((code, kind), pop) in codes.iter().zip(&kinds).zip(ints(&v, "population")) {
+        let pop = pop.unwrap();
+        assert!(pop > 0);
+        let local: u32 = code[9..].parse().unwrap();
+        assert_eq!(kind == "community", local < 200, "{code}");
+        if kind == "community" {
+            assert!((3000..=12000).contains(&pop));
+        } else {
+            assert!((600..=6000).contains(&pop));
+        }
+    }
+    assert!(ints(&v, "households").iter().all(|h| h.unwrap() > 0));
+    assert_unique("villages", codes.clone());
+    assert_unique("village names", values(&v, "village_name"));
+    let code_set: BTreeSet<String> = codes.into_iter().collect();
+
+    let c = read(&root.join("cadres.parquet"));
+    assert_unique("cadres", values(&c, "person_id"));
+    for id in values(&c, "person_id") {
+        assert!(id.len() == 11 && id.starts_with('P'), "{id}");
+        assert!(id[1..].bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    assert!(
+        values(&c, "village_code")
+            .iter()
+            .all(|v| code_set.contains(v))
+    );
+    let r = read(&root.join("relations.parquet"));
+    let pairs: Vec<String> = values(&r, "person_id")
+        .into_iter()
+        .zip(values(&r, "related_id"))
+        .map(|(a, b)| format!("{a}-{b}"))
+        .collect();
+    assert_unique("relations", pairs);
+    for (id, rel) in values(&r, "related_id").iter().zip(values(&r, "relation")) {
+        if vocab::BUSINESS_RELATIONS.contains(&rel.as_str()) {
+            assert!(id.len() == 9 && id.starts_with('S'), "{id}");
+        } else {
+            assert!(id.len() == 11 && id.starts_with('P'), "{id}");
+        }
+    }
+
+    let p = read(&root.join("petitions"));
+    assert_unique("petitions", values(&p, "petition_id"));
+    for key in strings(&p, "complainant_key").into_iter().flatten() {
+        assert!(key.len() == 11 && key.starts_with('C'), "{key}");
+    }
+    assert_unique(
+        "cases",
+        values(&read(&root.join("cases.parquet")), "线索编号"),
+    );
+    let t = read(&root.join("trading"));
+    assert_unique("trading", values(&t, "project_id"));
+    let a = read(&root.join("assistance.parquet"));
+    assert_unique("assistance", values(&a, "record_id"));
+    for h in values(&a, "household_id") {
+        assert!(h.len() == 11 && h.starts_with('H'), "{h}");
+    }
+    // Trading files hold the awards of their year.
+    for year in [2025, 2026] {
+        let t = read(&root.join(format!("trading/{year}.parquet")));
+        for d in dates(&t, "awarded_date") {
+            assert_eq!(
+                rng::date(d.unwrap()).format("%Y").to_string(),
+                year.to_string()
+            );
+        }
+    }
+    // Partitions hold the petitions of their quarter; everything is in the window.
+    let as_of = day(Quarter::new(2026, 3).unwrap().end()) - 1;
+    for q in ["2025Q4", "2026Q3"] {
+        let quarter: Quarter = q.parse().unwrap();
+        let b = read(&root.join(format!("petitions/quarter={q}/part-0.parquet")));
+        for d in dates(&b, "received_date") {
+            assert_eq!(Quarter::containing(rng::date(d.unwrap())), quarter);
+        }
+        for d in dates(&b, "closed_date").into_iter().flatten() {
+            assert!(d <= as_of);
+        }
+    }
+}
+
+#[test]
+fn ground_truth_matches_the_summary_and_the_data() {
+    let opts = GenerateOptions::default();
+    let (dir, summary) = run(&opts);
+    let root = dir.path();
+    assert_eq!(summary.villages, 60);
+    assert_eq!(summary.planted.len(), 7);
+    let patterns: BTreeSet<Pattern> = summary
+        .planted
+        .iter()
+        .flat_map(|p| p.patterns.iter().copied())
+        .collect();
+    assert_eq!(patterns.len(), 5, "every pattern is planted");
+
+    let mut expected: Vec<String> = summary
+        .planted
+        .iter()
+        .flat_map(|p| {
+            p.patterns
+                .iter()
+                .map(move |pat| format!("{},{},2026Q2,2026Q3", p.village_code, pat.as_str()))
+        })
+        .collect();
+    expected.sort();
+    let text = std::fs::read_to_string(root.join("ground_truth.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("village_code,pattern,from_quarter,to_quarter")
+    );
+    assert_eq!(lines.map(str::to_string).collect::<Vec<_>>(), expected);
+
+    let last = Quarter::new(2026, 3).unwrap();
+    let (qs, qe) = (day(last.start()), day(last.end()));
+    let planted = |p: Pattern| {
+        summary
+            .planted
+            .iter()
+            .filter(move |v| v.patterns.contains(&p))
+            .map(|v| v.village_code.clone())
+    };
+
+    // bid_splitting: budgets just below 100,000 with a single bidder.
+    let t = read(&root.join("trading/2026.parquet"));
+    let (tv, budget, bidders, awarded) = (
+        values(&t, "village_code"),
+        floats(&t, "budget"),
+        ints(&t, "bidder_count"),
+        dates(&t, "awarded_date"),
+    );
+    for code in planted(Pattern::BidSplitting) {
+        let split = (0..t.num_rows())
+            .filter(|&i| tv[i] == code && (qs..qe).contains(&awarded[i].unwrap()))
+            .filter(|&i| {
+                (90_000.0..100_000.0).contains(&budget[i].unwrap()) && bidders[i] == Some(1)
+            })
+            .count();
+        assert!(split >= 3, "{code}: {split} split awards");
+    }
+
+    // crony_contracts: awards to a supplier linked to a cadre, unpublished.
+    let c = read(&root.join("cadres.parquet"));
+    let r = read(&root.join("relations.parquet"));
+    let cadre_village: BTreeMap<String, String> = values(&c, "person_id")
+        .into_iter()
+        .zip(values(&c, "village_code"))
+        .collect();
+    let mut linked: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut kin: BTreeSet<(String, String)> = BTreeSet::new();
+    for ((p, rel), related) in values(&r, "person_id")
+        .into_iter()
+        .zip(values(&r, "relation"))
+        .zip(values(&r, "related_id"))
+    {
+        let v = cadre_village[&p].clone();
+        if vocab::BUSINESS_RELATIONS.contains(&rel.as_str()) {
+            linked.insert((v, related));
+        } else {
+            kin.insert((v, related));
+        }
+    }
+    let winners = strings(&t, "winner_id");
+    let publicized = bools(&t, "publicized");
+    for code in planted(Pattern::CronyContracts) {
+        let n = (0..t.num_rows())
+            .filter(|&i| tv[i] == code && (qs..qe).contains(&awarded[i].unwrap()))
+            .filter(|&i| linked.contains(&(code.clone(), winners[i].clone().unwrap())))
+            .filter(|&i| !publicized[i])
+            .count();
+        assert!(n >= 2, "{code}: {n} crony awards");
+    }
+
+    // petition_pressure: accusations naming the serving leaders.
+    let p = read(&root.join("petitions/quarter=2026Q3/part-0.parquet"));
+    let leaders: BTreeSet<String> = values(&c, "person_id")
+        .into_iter()
+        .zip(values(&c, "role"))
+        .filter(|(_, r)| r == "secretary" || r == "director")
+        .map(|(p, _)| p)
+        .collect();
+    let (pv, accused) = (values(&p, "village_code"), strings(&p, "accused_person_id"));
+    let count_named = |code: &str| {
+        (0..p.num_rows())
+            .filter(|&i| pv[i] == code && accused[i].as_ref().is_some_and(|a| leaders.contains(a)))
+            .count()
+    };
+    for code in planted(Pattern::PetitionPressure) {
+        assert!(count_named(&code) >= 3, "{code}");
+    }
+    let clean_max = summary
+        .planted
+        .iter()
+        .fold(code_list(&root.join("villages.parquet")), |mut all, v| {
+            all.remove(&v.village_code);
+            all
+        })
+        .iter()
+        .map(|c| count_named(c))
+        .max()
+        .unwrap();
+    assert!(clean_max <= 2, "clean villages stay quiet: {clean_max}");
+
+    // benefit_capture: unfiled kin enrolled in the last quarter.
+    let a = read(&root.join("assistance.parquet"));
+    let (av, person, approved, filed) = (
+        values(&a, "village_code"),
+        values(&a, "person_id"),
+        dates(&a, "approved_date"),
+        bools(&a, "kin_filed"),
+    );
+    for code in planted(Pattern::BenefitCapture) {
+        let n = (0..a.num_rows())
+            .filter(|&i| av[i] == code && (qs..qe).contains(&approved[i].unwrap()))
+            .filter(|&i| kin.contains(&(code.clone(), person[i].clone())) && !filed[i])
+            .count();
+        assert!(n >= 1, "{code}: {n} kin enrolments");
+    }
+
+    // case_cluster: verified clues with large amounts against cadres.
+    let k = read(&root.join("cases.parquet"));
+    let kv = values(&k, "村居代码");
+    let disposal = values(&k, "处置方式");
+    for code in planted(Pattern::CaseCluster) {
+        let n = (0..k.num_rows())
+            .filter(|&i| kv[i] == code && disposal[i] == "verify")
+            .count();
+        assert!(n >= 3, "{code}: {n} verified clues");
+    }
+}
+
+fn code_list(path: &Path) -> BTreeSet<String> {
+    values(&read(path), "village_code").into_iter().collect()
+}
+
+#[test]
+fn defects_are_inserted_and_listed() {
+    let mut opts = small(21);
+    opts.defects = true;
+    let (dir, _) = run(&opts);
+    let root = dir.path();
+    let text = std::fs::read_to_string(root.join("defects.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["table", "row_id", "defect"]
+    );
+    let listed: Vec<(String, String, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string(), r[2].to_string())
+        })
+        .collect();
+    assert_eq!(listed.len(), 6, "{listed:?}");
+
+    let villages = code_list(&root.join("villages.parquet"));
+    let p = read(&root.join("petitions"));
+    let ids = strings(&p, "petition_id");
+    let pv = values(&p, "village_code");
+    let channels = values(&p, "channel");
+    let unknown: Vec<usize> = (0..p.num_rows())
+        .filter(|&i| !villages.contains(&pv[i]))
+        .collect();
+    assert_eq!(unknown.len(), 1);
+    assert!(listed.contains(&(
+        "petitions".into(),
+        ids[unknown[0]].clone().unwrap(),
+        format!("village_code {} is not in villages", pv[unknown[0]])
+    )));
+    assert_eq!(ids.iter().filter(|i| i.is_none()).count(), 1);
+    let wechat: Vec<usize> = (0..p.num_rows())
+        .filter(|&i| channels[i] == "wechat")
+        .collect();
+    assert_eq!(wechat.len(), 1);
+    assert!(
+        listed
+            .iter()
+            .any(|(t, id, _)| t == "petitions" && Some(id) == ids[wechat[0]].as_ref())
+    );
+
+    let k = read(&root.join("cases.parquet"));
+    let bad: Vec<String> = values(&k, "处置方式")
+        .into_iter()
+        .zip(values(&k, "线索编号"))
+        .filter(|(d, _)| !vocab::DISPOSALS.contains(&d.as_str()))
+        .map(|(d, id)| {
+            assert_eq!(d, "Verify");
+            id
+        })
+        .collect();
+    assert_eq!(bad.len(), 1);
+    assert!(
+        listed
+            .iter()
+            .any(|(t, id, _)| t == "cases" && *id == bad[0])
+    );
+
+    let t = read(&root.join("trading"));
+    let negative: Vec<String> = floats(&t, "budget")
+        .into_iter()
+        .zip(values(&t, "project_id"))
+        .filter(|(b, _)| b.unwrap() < 0.0)
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(negative.len(), 1);
+    assert!(
+        listed
+            .iter()
+            .any(|(tb, id, _)| tb == "trading" && *id == negative[0])
+    );
+
+    let a = read(&root.join("assistance.parquet"));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for id in values(&a, "record_id") {
+        *counts.entry(id).or_default() += 1;
+    }
+    let dups: Vec<&String> = counts
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(dups.len(), 1);
+    assert_eq!(counts[dups[0]], 2);
+    assert!(
+        listed
+            .iter()
+            .any(|(tb, id, _)| tb == "assistance" && id == dups[0])
+    );
+
+    // Off again: the old list is gone.
+    opts.defects = false;
+    generate(&opts, root).unwrap();
+    assert!(!root.join("defects.csv").exists());
+}
+
+#[test]
+fn regenerating_with_fewer_quarters_leaves_no_stale_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&small(2), dir.path()).unwrap();
+    let mut opts = small(2);
+    opts.quarters = 1;
+    generate(&opts, dir.path()).unwrap();
+    let left: Vec<String> = std::fs::read_dir(dir.path().join("petitions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["quarter=2026Q3"]);
+    assert!(!dir.path().join("trading/2025.parquet").exists());
+}
+
+#[test]
+fn invalid_options_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = [
+        GenerateOptions {
+            villages: 0,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
+            townships: 0,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
+            villages: 3,
+            townships: 4,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
+            villages: 900,
+            townships: 2,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
+            quarters: 0,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
+            planted_share: 1.5,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
+            volume_factor: f64::NAN,
+            ..GenerateOptions::default()
+        },
+    ];
+    for opts in bad {
+        let err = generate(&opts, dir.path()).unwrap_err();
+        assert!(matches!(err, GenerateError::InvalidOptions(_)), "{err}");
+    }
+}
+
+#[test]
+fn tiny_districts_work() {
+    let opts = GenerateOptions {
+        villages: 1,
+        townships: 1,
+        quarters: 1,
+        volume_factor: 0.0,
+        defects: true,
+        ..GenerateOptions::default()
+    };
+    let (dir, summary) = run(&opts);
+    assert_eq!(summary.villages, 1);
+    assert!(summary.planted.is_empty());
+    assert_eq!(summary.rows["petitions"], 3);
+    assert!(
+        dir.path()
+            .join("petitions/quarter=2026Q3/part-0.parquet")
+            .is_file()
+    );
+}
