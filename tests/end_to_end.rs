@@ -388,3 +388,42 @@ async fn planted_villages_of_a_fresh_district_rank_low() {
     println!("AUC {a:.4} ({} planted, {} clean)", p.len(), c.len());
     assert!(a >= 0.85, "AUC {a}");
 }
+
+#[test]
+fn the_committed_samples_are_the_generators_output() {
+    // README: `qinglian generate --out data-samples --seed 20261123 --defects`.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("samples");
+    let g = GenerateOptions {
+        seed: 20_261_123,
+        defects: true,
+        ..GenerateOptions::default()
+    };
+    generate::generate(&g, &out).unwrap();
+    let mut files = vec![];
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                files.push(p)
+            }
+        }
+    }
+    assert!(files.len() >= 10);
+    let mut total = 0;
+    for f in files {
+        let rel = f.strip_prefix(&out).unwrap();
+        let committed = std::fs::read(repo().join("data-samples").join(rel))
+            .unwrap_or_else(|e| panic!("data-samples/{} is missing: {e}", rel.display()));
+        assert!(
+            committed == std::fs::read(&f).unwrap(),
+            "data-samples/{} differs from the generator's output; regenerate it",
+            rel.display()
+        );
+        total += committed.len();
+    }
+    assert!(total < 5 * 1024 * 1024, "{total} bytes");
+}
