@@ -200,16 +200,21 @@ async fn no_person_key_appears_in_any_output() {
 
 /// One plain query per data point, windows written with literal dates:
 /// independent of the fused compilation and of parameter binding.
-fn naive_sql(
-    source: &str,
-    event: &str,
-    aggregate: Aggregate,
-    column: Option<&str>,
-    days: Option<&(String, String, OpenUntil)>,
-    filter: Option<&str>,
-    window: Window,
-    q: Quarter,
-) -> String {
+fn naive_sql(spec: &DataPointSpec, q: Quarter) -> String {
+    let DataPointSpec::Aggregate {
+        source,
+        aggregate,
+        column,
+        days,
+        filter,
+        window,
+    } = spec
+    else {
+        panic!("not an aggregate data point");
+    };
+    let (source, event, aggregate, window) =
+        (source.name, source.event_date.unwrap(), *aggregate, *window);
+    let (column, days, filter) = (column.as_deref(), days.as_ref(), filter.as_deref());
     let d = |x: chrono::NaiveDate| format!("DATE '{}'", x.format("%Y-%m-%d"));
     let mut wh = match window {
         Window::Quarter => format!("{event} >= {} AND {event} < {}", d(q.start()), d(q.end())),
@@ -282,27 +287,10 @@ async fn fused_queries_equal_one_naive_query_per_datapoint() {
     let mut checked = 0;
     let mut nonzero = 0;
     for dp in &fw.datapoints {
-        let DataPointSpec::Aggregate {
-            source,
-            aggregate,
-            column,
-            days,
-            filter,
-            window,
-        } = &dp.spec
-        else {
+        let DataPointSpec::Aggregate { aggregate, .. } = &dp.spec else {
             continue;
         };
-        let sql = naive_sql(
-            source.name,
-            source.event_date.unwrap(),
-            *aggregate,
-            column.as_deref(),
-            days.as_ref(),
-            filter.as_deref(),
-            *window,
-            q,
-        );
+        let sql = naive_sql(&dp.spec, q);
         let mut expected: Vec<Option<f64>> =
             vec![aggregate.zero_when_empty().then_some(0.0); table.villages.len()];
         for b in ctx.sql(&sql).await.unwrap().collect().await.unwrap() {
