@@ -137,6 +137,25 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             .sql(&sql)
             .await
             .map_err(Error::query(format!("validating {}", t.name)))?;
+        // Validated once, held in memory in a fixed row order (by id, else
+        // by every column): the rejects, every compiled query and every SQL
+        // data point read the result instead of running the window and
+        // join of the validation again, and single-threaded SQL data points
+        // see the rows in the same order on every run.
+        let order: Vec<_> = match t.id {
+            Some(id) => vec![ident(id).sort(true, true)],
+            None => t
+                .columns
+                .iter()
+                .map(|c| ident(c.name).sort(true, true))
+                .collect(),
+        };
+        let df = df
+            .sort(order)
+            .map_err(Error::query(format!("ordering {}", t.name)))?
+            .cache()
+            .await
+            .map_err(Error::query(format!("validating {}", t.name)))?;
         ctx.register_table(&validated, df.into_view())
             .map_err(Error::query("registering a validated table"))?;
 
