@@ -85,7 +85,12 @@ impl Catalog {
         let raw = match &file {
             None => RawCatalog::default(),
             Some(f) => {
-                let text = std::fs::read_to_string(f).map_err(Error::io("reading catalog", f))?;
+                let text = std::fs::read_to_string(f).map_err(|e| Error::Catalog {
+                    file: f.clone(),
+                    problems: vec![format!(
+                        "cannot be read ({e}); pass an existing file with --catalog, or leave it out to use <data>/catalog.toml"
+                    )],
+                })?;
                 parse(&text).map_err(|p| Error::Catalog {
                     file: f.clone(),
                     problems: vec![p],

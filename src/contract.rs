@@ -59,8 +59,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The canonical Arrow type after ingest (strings keep their input
-    /// flavour: Utf8, LargeUtf8 and Utf8View are all accepted as they are).
+    /// The canonical Arrow type a cast produces. Strings that arrive as
+    /// strings are not cast: Utf8, LargeUtf8 and Utf8View are kept as they are.
     pub fn canonical_type(self) -> DataType {
         match self {
             Kind::Text | Kind::Enum(_) => DataType::Utf8,

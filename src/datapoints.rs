@@ -37,6 +37,10 @@ pub enum Availability {
     Available,
     /// A table it reads is absent from the data.
     SourceAbsent(String),
+    /// A source it reads has no events in some quarter of its window (the
+    /// extract starts later or ends earlier): counting there would be a
+    /// silent zero.
+    NotCovered(String),
 }
 
 /// The data-point matrix: one value per village (in `villages` order) per
@@ -355,6 +359,13 @@ pub async fn compute(
     let n = villages.len();
     let mut values: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
     let mut availability = BTreeMap::new();
+    let spans = source_spans(ctx, ingested).await?;
+    let covers = |source: &str, window: Window| {
+        let (a, b) = window_quarters(window, quarter);
+        spans
+            .get(source)
+            .is_some_and(|&(first, last)| first <= a && b <= last)
+    };
 
     for dp in &framework.datapoints {
         if let DataPointSpec::Builtin(b) = dp.spec {
@@ -401,15 +412,20 @@ pub async fn compute(
             }
         }
         for (id, col) in compiled.datapoints.iter().zip(cols) {
+            let window = match framework.datapoint(id).map(|d| &d.spec) {
+                Some(DataPointSpec::Aggregate { window, .. }) => *window,
+                _ => Window::Quarter,
+            };
+            let source = compiled.source.name;
+            let (col, status) = if !present {
+                (col, Availability::SourceAbsent(source.into()))
+            } else if !covers(source, window) {
+                (vec![None; n], Availability::NotCovered(source.into()))
+            } else {
+                (col, Availability::Available)
+            };
             values.insert(id.clone(), col);
-            availability.insert(
-                id.clone(),
-                if present {
-                    Availability::Available
-                } else {
-                    Availability::SourceAbsent(compiled.source.name.into())
-                },
-            );
+            availability.insert(id.clone(), status);
         }
     }
 
@@ -436,6 +452,18 @@ pub async fn compute(
             }
             continue;
         }
+        // Every source the file reads must cover the window its data points declare.
+        let uncovered = |id: &str| {
+            let window = match framework.datapoint(id).map(|d| &d.spec) {
+                Some(DataPointSpec::Sql { window, .. }) => *window,
+                _ => Window::Quarter,
+            };
+            reads
+                .iter()
+                .filter_map(|t| contract::table(t).filter(|t| t.is_source()))
+                .find(|t| !covers(t.name, window))
+                .map(|t| t.name)
+        };
         let batches = run_query(ctx, sql, quarter, &context, Partitions::One)
             .await
             .map_err(|e| match e {
@@ -476,7 +504,7 @@ pub async fn compute(
                     return Err(Error::Framework {
                         dir: framework.dir.clone(),
                         problems: vec![format!(
-                            "sql/{file}: returns more than one row for village {code}; GROUP BY village_code"
+                            "sql/{file}: returns more than one row for one village_code; GROUP BY village_code"
                         )],
                     });
                 }
@@ -485,14 +513,23 @@ pub async fn compute(
                 let idx = schema.index_of(column).unwrap_or(0);
                 for (code, v) in codes.iter().zip(doubles(b, idx, &context)?) {
                     if let Some(&i) = index.get(code.as_str()) {
-                        cols[j][i] = v.or(cols[j][i]);
+                        // A returned NULL is unavailable; only absent villages get `missing`.
+                        cols[j][i] = v;
                     }
                 }
             }
         }
         for ((id, _, _), col) in dps.iter().zip(cols) {
-            values.insert(id.to_string(), col);
-            availability.insert(id.to_string(), Availability::Available);
+            match uncovered(id) {
+                Some(source) => {
+                    values.insert(id.to_string(), vec![None; n]);
+                    availability.insert(id.to_string(), Availability::NotCovered(source.into()));
+                }
+                None => {
+                    values.insert(id.to_string(), col);
+                    availability.insert(id.to_string(), Availability::Available);
+                }
+            }
         }
     }
     Ok(DataPointTable {
@@ -540,6 +577,7 @@ fn sql_files(framework: &Framework) -> BTreeMap<&str, Vec<(&str, &str, Missing)>
             file,
             column,
             missing,
+            ..
         } = &dp.spec
         {
             by_file
@@ -636,17 +674,19 @@ fn field_names(schema: &datafusion::arrow::datatypes::Schema) -> String {
         .join(", ")
 }
 
-/// The first and the last quarter with any event in the present sources.
-pub async fn data_span(
+/// The first and last quarter each present source has events in. A
+/// present source without any event has no span.
+pub async fn source_spans(
     ctx: &SessionContext,
     ingested: &Ingested,
-) -> Result<Option<(Quarter, Quarter)>> {
-    let mut span: Option<(i32, i32)> = None;
+) -> Result<BTreeMap<&'static str, (Quarter, Quarter)>> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
+    let quarter = |days: f64| Quarter::containing(epoch + chrono::Duration::days(days as i64));
+    let mut spans = BTreeMap::new();
     for t in contract::sources() {
-        if !ingested.is_present(t.name) {
+        let Some(e) = t.event_date.filter(|_| ingested.is_present(t.name)) else {
             continue;
-        }
-        let e = t.event_date.unwrap_or("received_date");
+        };
         let context = "finding the quarters in the data";
         let batches = ctx
             .sql(&format!(
@@ -661,12 +701,19 @@ pub async fn data_span(
         for b in &batches {
             let (lo, hi) = (doubles(b, 0, context)?, doubles(b, 1, context)?);
             if let (Some(Some(lo)), Some(Some(hi))) = (lo.first(), hi.first()) {
-                let (lo, hi) = (*lo as i32, *hi as i32);
-                span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+                spans.insert(t.name, (quarter(*lo), quarter(*hi)));
             }
         }
     }
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
-    let quarter = |days: i32| Quarter::containing(epoch + chrono::Duration::days(i64::from(days)));
-    Ok(span.map(|(lo, hi)| (quarter(lo), quarter(hi))))
+    Ok(spans)
+}
+
+/// The quarters a source must have events in for a data point over
+/// `window` to count: the window's quarters and the assessed one.
+pub fn window_quarters(window: Window, quarter: Quarter) -> (Quarter, Quarter) {
+    match window {
+        Window::Quarter | Window::ToDate | Window::Active => (quarter, quarter),
+        Window::PreviousQuarter => (quarter.previous(), quarter),
+        Window::Trailing4q => (quarter.offset(-4), quarter),
+    }
 }

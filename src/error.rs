@@ -145,6 +145,15 @@ impl Error {
         }
     }
 
+    /// An input file or directory that cannot be read: a data error.
+    pub(crate) fn unreadable(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |e| Error::Input {
+            path,
+            message: format!("cannot be read ({e}); check that it exists and is readable"),
+        }
+    }
+
     pub(crate) fn query(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> Error {
         let context = context.into();
         move |source| Error::Query { context, source }

@@ -260,6 +260,9 @@ pub enum DataPointSpec {
         file: String,
         column: String,
         missing: Missing,
+        /// The periods the SQL reads, for the coverage check only (the SQL
+        /// itself applies the dates).
+        window: Window,
     },
     Builtin(Builtin),
 }
@@ -274,6 +277,7 @@ impl DataPointSpec {
                 file,
                 column,
                 missing,
+                ..
             } => format!(
                 "sql/{file}, column {column}; a village without a row is {}",
                 if *missing == Missing::Zero {
@@ -364,7 +368,7 @@ pub struct Framework {
     pub sql: BTreeMap<String, String>,
     /// SHA-256 over every file read, in a fixed order.
     pub hash: String,
-    /// Every file read, relative to the framework directory's parent.
+    /// Every file read (framework files and SQL files), as paths.
     pub files: Vec<PathBuf>,
 }
 
@@ -815,7 +819,6 @@ impl Validator<'_> {
                 ("source", d.source.is_some()),
                 ("aggregate", d.aggregate.is_some()),
                 ("filter", d.filter.is_some()),
-                ("window", d.window.is_some()),
                 ("days_from", d.days_from.is_some()),
                 ("days_to", d.days_to.is_some()),
                 ("open_until", d.open_until.is_some()),
@@ -836,6 +839,7 @@ impl Validator<'_> {
                 file: sql.clone(),
                 column: d.column.clone().unwrap_or_else(|| "value".into()),
                 missing: d.missing.unwrap_or(Missing::Zero),
+                window: d.window.unwrap_or(Window::Quarter),
             });
         }
         if d.missing.is_some() {
@@ -991,8 +995,14 @@ pub fn check_filter(filter: &str) -> std::result::Result<(), String> {
             parser.peek_token().token
         ));
     }
-    let text = expr.to_string().to_ascii_uppercase();
-    if text.contains("SELECT ") {
+    // A SELECT keyword token (not inside a string literal) means a subquery.
+    let tokens = datafusion::sql::sqlparser::tokenizer::Tokenizer::new(&dialect, filter)
+        .tokenize()
+        .map_err(|e| format!("'{filter}' is not valid SQL: {e}"))?;
+    let _ = expr;
+    if tokens.iter().any(|t| {
+        matches!(t, Token::Word(w) if w.keyword == datafusion::sql::sqlparser::keywords::Keyword::SELECT)
+    }) {
         return Err(format!(
             "'{filter}' contains a subquery; filters read only the source's own columns (use an SQL data point for joins)"
         ));

@@ -18,6 +18,11 @@ pub enum CellStatus {
     NoData,
     /// The denominator is below the indicator's `min_denominator`.
     BelowMinDenominator,
+    /// A source it reads has no events in some quarter of its window.
+    NotCovered,
+    /// Set by scoring: every village has the same value this quarter, so
+    /// the indicator cannot tell them apart and is left out.
+    NoVariation,
 }
 
 impl CellStatus {
@@ -27,6 +32,8 @@ impl CellStatus {
             CellStatus::SourceAbsent => "source_absent",
             CellStatus::NoData => "no_data",
             CellStatus::BelowMinDenominator => "below_min_denominator",
+            CellStatus::NotCovered => "not_covered",
+            CellStatus::NoVariation => "no_variation",
         }
     }
 }
@@ -48,26 +55,30 @@ pub fn compute(framework: &Framework, table: &DataPointTable) -> Vec<IndicatorVa
         .collect()
 }
 
-fn absent(table: &DataPointTable, dp: Option<&String>) -> bool {
-    dp.is_some_and(|d| {
-        matches!(
-            table.availability.get(d),
-            Some(Availability::SourceAbsent(_)) | None
-        )
-    })
+/// Why an indicator has no value anywhere this run, from its data points'
+/// availability; `None` when they are available.
+fn unavailable(ind: &Indicator, table: &DataPointTable) -> Option<CellStatus> {
+    [Some(&ind.numerator), ind.denominator.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|dp| match table.availability.get(dp) {
+            Some(Availability::Available) => None,
+            Some(Availability::NotCovered(_)) => Some(CellStatus::NotCovered),
+            Some(Availability::SourceAbsent(_)) | None => Some(CellStatus::SourceAbsent),
+        })
 }
 
 fn compute_one(ind: &Indicator, table: &DataPointTable) -> IndicatorValues {
     let n = table.villages.len();
-    let mut raw = vec![None; n];
-    let mut status = vec![CellStatus::NoData; n];
-    if absent(table, Some(&ind.numerator)) || absent(table, ind.denominator.as_ref()) {
+    if let Some(status) = unavailable(ind, table) {
         return IndicatorValues {
             id: ind.id.clone(),
-            raw,
-            status: vec![CellStatus::SourceAbsent; n],
+            raw: vec![None; n],
+            status: vec![status; n],
         };
     }
+    let mut raw = vec![None; n];
+    let mut status = vec![CellStatus::NoData; n];
     for v in 0..n {
         let num = table.value(&ind.numerator, v);
         let den = ind.denominator.as_ref().map(|d| table.value(d, v));
@@ -93,6 +104,9 @@ pub fn evaluate(
     let Some(num) = num else {
         return (None, CellStatus::NoData);
     };
+    if !num.is_finite() {
+        return (None, CellStatus::NoData);
+    }
     if formula == Formula::Value {
         return (Some(num), CellStatus::Value);
     }
@@ -106,7 +120,11 @@ pub fn evaluate(
         Formula::RatePer1000 => 1000.0 * num / den,
         Formula::Share | Formula::Ratio | Formula::Value => num / den,
     };
-    (Some(value), CellStatus::Value)
+    if value.is_finite() {
+        (Some(value), CellStatus::Value)
+    } else {
+        (None, CellStatus::NoData)
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::{Expr, cast, try_cast};
@@ -130,7 +130,7 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             });
             continue;
         }
-        register_mapped(ctx, loc, &files).await?;
+        let from_text = register_mapped(ctx, loc, &files).await?;
         let validated = format!("__validated_{}", t.name);
         let sql = validation_sql(t);
         let df = ctx
@@ -168,6 +168,9 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
                         "CASE WHEN \"{0}\" IS NULL THEN NULL ELSE '{MASK}' END AS \"{0}\"",
                         c.name
                     )
+                } else if from_text.contains(&c.name) {
+                    // The text as it arrived, so a value that failed to cast can be seen.
+                    format!("\"{}\" AS \"{}\"", raw_text(c), c.name)
                 } else {
                     format!("\"{}\"", c.name)
                 }
@@ -254,9 +257,9 @@ fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![p.clone()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(Error::io("listing", &dir))?;
+        let entries = std::fs::read_dir(&dir).map_err(Error::unreadable(&dir))?;
         for e in entries {
-            let e = e.map_err(Error::io("listing", &dir))?;
+            let e = e.map_err(Error::unreadable(&dir))?;
             let path = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
             if name.starts_with(['.', '_']) {
@@ -283,7 +286,7 @@ fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
 }
 
 fn read_footer(table: &Table, path: &Path) -> Result<(Arc<Schema>, u64)> {
-    let file = File::open(path).map_err(Error::io("opening", path))?;
+    let file = File::open(path).map_err(Error::unreadable(path))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::Input {
         path: path.to_path_buf(),
         message: format!(
@@ -296,12 +299,12 @@ fn read_footer(table: &Table, path: &Path) -> Result<(Arc<Schema>, u64)> {
 }
 
 fn describe(data_dir: &Path, path: &Path, rows: u64) -> Result<InputFile> {
-    let mut file = File::open(path).map_err(Error::io("opening", path))?;
+    let mut file = File::open(path).map_err(Error::unreadable(path))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(Error::io("reading", path))?;
+        let n = file.read(&mut buf).map_err(Error::unreadable(path))?;
         if n == 0 {
             break;
         }
@@ -344,18 +347,21 @@ fn check_schema(
     }
 }
 
+/// Registers `__mapped_<table>`: canonical names and types, a `__bad_<col>`
+/// flag per column, and `__raw_<col>` text for columns cast from strings.
+/// Returns the columns cast from strings.
 async fn register_mapped(
     ctx: &SessionContext,
     loc: &TableLocation,
     files: &[PathBuf],
-) -> Result<()> {
+) -> Result<Vec<&'static str>> {
     let t = loc.table;
     let paths: Vec<String> = files
         .iter()
         .map(|f| {
             std::fs::canonicalize(f)
                 .map(|p| p.to_string_lossy().into_owned())
-                .map_err(Error::io("resolving", f))
+                .map_err(Error::unreadable(f))
         })
         .collect::<Result<_>>()?;
     let df = ctx
@@ -374,6 +380,8 @@ async fn register_mapped(
     // validation SQL has one shape.
     let mut exprs: Vec<Expr> = Vec::new();
     let mut flags: Vec<Expr> = Vec::new();
+    let mut raws: Vec<Expr> = Vec::new();
+    let mut from_text = Vec::new();
     for c in t.columns {
         let src = loc.source_column(c.name);
         let found = schema
@@ -383,16 +391,28 @@ async fn register_mapped(
             .clone();
         let raw = ident(src);
         let target = c.kind.canonical_type();
-        match c.kind.conversion(&found) {
-            Some(Conversion::Keep) | None => {
+        let Some(conversion) = c.kind.conversion(&found) else {
+            return Err(Error::Input {
+                path: loc.path.clone(),
+                message: format!(
+                    "column '{src}' of table {} has type {found}, which cannot become {}",
+                    t.name,
+                    c.kind.expected()
+                ),
+            });
+        };
+        match conversion {
+            Conversion::Keep => {
                 exprs.push(raw.alias(c.name));
                 flags.push(lit(false).alias(bad_flag(c)));
             }
-            Some(Conversion::Cast) => {
+            Conversion::Cast => {
                 exprs.push(cast(raw, target).alias(c.name));
                 flags.push(lit(false).alias(bad_flag(c)));
             }
-            Some(Conversion::TryCast) => {
+            Conversion::TryCast => {
+                from_text.push(c.name);
+                raws.push(cast(raw.clone(), DataType::Utf8).alias(raw_text(c)));
                 exprs.push(try_cast(raw.clone(), target.clone()).alias(c.name));
                 flags.push(
                     raw.clone()
@@ -404,12 +424,17 @@ async fn register_mapped(
         }
     }
     exprs.extend(flags);
+    exprs.extend(raws);
     let mapped = df
         .select(exprs)
         .map_err(Error::query(format!("mapping the columns of {}", t.name)))?;
     ctx.register_table(format!("__mapped_{}", t.name), mapped.into_view())
         .map_err(Error::query("registering a mapped table"))?;
-    Ok(())
+    Ok(from_text)
+}
+
+fn raw_text(c: &Column) -> String {
+    format!("__raw_{}", c.name)
 }
 
 fn bad_flag(c: &Column) -> String {
@@ -473,6 +498,13 @@ pub fn validation_sql(t: &Table) -> String {
                 format!("bad_enum:{}", c.name),
             ));
         }
+    }
+    for c in t.columns.iter().filter(|c| c.kind == Kind::Amount) {
+        // NaN and infinities: x - x is 0 only for finite x.
+        whens.push((
+            format!("{0} IS NOT NULL AND NOT ({0} - {0} = 0)", q(c.name)),
+            format!("not_finite:{}", c.name),
+        ));
     }
     for c in t.columns {
         let cond = match c.check {

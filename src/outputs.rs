@@ -26,7 +26,8 @@ use crate::scoring::{Scores, Tier, listing_order};
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn fmt_num(x: Option<f64>) -> String {
-    x.map(|x| format!("{x:.4}")).unwrap_or_default()
+    x.map(|x| format!("{:.*}", crate::scoring::INDEX_DECIMALS as usize, x))
+        .unwrap_or_default()
 }
 
 /// Writes `ranking.csv`.
@@ -112,7 +113,7 @@ pub fn scores_batch(
             weight.push(c.effective_weight);
             nominal.push(i.weight);
             contrib.push(c.contribution);
-            status.push(c.status);
+            status.push(c.status.as_str());
         }
     }
     let schema = Arc::new(Schema::new(vec![
@@ -189,6 +190,9 @@ pub fn write_rejects(dir: &Path, rejects: &Rejects) -> Result<PathBuf> {
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(err)?;
         w.write(&batch).map_err(err)?;
     }
+    w.into_inner()
+        .flush()
+        .map_err(Error::io("writing", &path))?;
     Ok(path)
 }
 
@@ -318,19 +322,27 @@ pub fn write_report(
     std::fs::write(path, h).map_err(Error::io("writing", path))
 }
 
-/// Replaces `out` by `staged` in one rename where possible: the previous
-/// output survives any failure before this point.
+/// Replaces `out` by `staged`. The previous output is moved aside first and
+/// moved back if the new one cannot be put in place, so a failure leaves
+/// the previous report as it was.
 pub fn publish(staged: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        let old = sibling(out, "old");
-        if old.exists() {
-            std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
-        }
-        std::fs::rename(out, &old).map_err(Error::io("moving aside", out))?;
-        std::fs::rename(staged, out).map_err(Error::io("publishing", out))?;
+    if !out.exists() {
+        return std::fs::rename(staged, out).map_err(Error::io("publishing", out));
+    }
+    let old = sibling(out, "old");
+    if old.exists() {
         std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
-    } else {
-        std::fs::rename(staged, out).map_err(Error::io("publishing", out))?;
+    }
+    std::fs::rename(out, &old).map_err(Error::io("moving aside", out))?;
+    if let Err(e) = std::fs::rename(staged, out) {
+        let _ = std::fs::rename(&old, out);
+        return Err(Error::io("publishing", out)(e));
+    }
+    if let Err(e) = std::fs::remove_dir_all(&old) {
+        tracing::warn!(
+            "the previous report, moved to {}, could not be removed: {e}",
+            old.display()
+        );
     }
     Ok(())
 }

@@ -162,21 +162,17 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         rejected = ingested.tables.iter().map(|t| t.rows_rejected).sum::<u64>(),
         "ingested"
     );
-    let span = datapoints::data_span(&ctx, &ingested).await?;
-    let quarter = match (opts.quarter, span) {
-        (Some(q), Some((first, last))) if q > last || q < first => {
-            return Err(Error::Request(format!(
-                "no data for {q}: the events in the data run from {first} to {last}; pass a --quarter in that range"
-            )));
-        }
-        (Some(q), _) => q,
-        (None, Some((_, last))) => last,
-        (None, None) => {
-            return Err(Error::Request(
-                "the sources hold no event at all, so there is no quarter to assess; check the extracts".into(),
-            ));
-        }
-    };
+    if let Some(v) = ingested.report("villages").filter(|v| v.rows_rejected > 0) {
+        tracing::warn!(
+            "{} village rows were rejected (see rejects/villages.csv): those villages are not scored, and their source rows are rejected as unknown_village",
+            v.rows_rejected
+        );
+    }
+    let quarter = choose_quarter(
+        opts.quarter,
+        &datapoints::source_spans(&ctx, &ingested).await?,
+        &opts.data_dir,
+    )?;
     let started = std::time::Instant::now();
     let table = datapoints::compute(&ctx, &framework, &ingested, quarter).await?;
     tracing::info!(%quarter, datapoints = table.values.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
@@ -219,11 +215,56 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     })
 }
 
+/// The quarter to assess: the one asked for, if some source has events in
+/// and around it; by default the latest quarter every present source
+/// reaches, so a source whose extract ends earlier is not read as zero.
+fn choose_quarter(
+    asked: Option<Quarter>,
+    spans: &std::collections::BTreeMap<&'static str, (Quarter, Quarter)>,
+    data_dir: &Path,
+) -> Result<Quarter> {
+    let first = spans.values().map(|s| s.0).min();
+    let last = spans.values().map(|s| s.1).max();
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(Error::Input {
+            path: data_dir.to_path_buf(),
+            message: "the sources hold no event at all, so there is no quarter to assess; check the extracts".into(),
+        });
+    };
+    match asked {
+        Some(q) if q < first || q > last => Err(Error::Request(format!(
+            "no data for {q}: the events in the data run from {first} to {last}; pass a --quarter in that range"
+        ))),
+        Some(q) => Ok(q),
+        None => {
+            let common = spans.values().map(|s| s.1).min().unwrap_or(last);
+            if common < last {
+                let behind: Vec<String> = spans
+                    .iter()
+                    .filter(|(_, s)| s.1 < last)
+                    .map(|(t, s)| format!("{t} ends in {}", s.1))
+                    .collect();
+                tracing::warn!(
+                    "assessing {common}, the latest quarter every source reaches ({}); pass --quarter {last} to assess the later quarter with those sources unavailable",
+                    behind.join(", ")
+                );
+            }
+            Ok(common)
+        }
+    }
+}
+
 /// The output directory is replaced whole: refuse one that holds anything
 /// but a previous report, so `--out .` cannot wipe a working directory.
 fn refuse_foreign_output(out: &Path) -> Result<()> {
     if !out.exists() {
         return Ok(());
+    }
+    if !out.is_dir() {
+        return Err(Error::Request(format!(
+            "--out {} is a file; pass a directory for the report",
+            out.display()
+        )));
     }
     let is_report = out.join("manifest.json").is_file();
     let is_empty = std::fs::read_dir(out)
@@ -260,24 +301,35 @@ async fn write_all(
     let mut unavailable = Vec::new();
     for (k, ind) in framework.indicators.iter().enumerate() {
         let cells = &scores.cells[k];
-        let reason = if cells
-            .iter()
-            .all(|c| c.status == CellStatus::SourceAbsent.as_str())
-        {
-            let dp = [Some(&ind.numerator), ind.denominator.as_ref()]
+        let first = cells.first().map(|c| c.status);
+        let same = |st: CellStatus| cells.iter().all(|c| c.status == st);
+        let source_of = || {
+            [Some(&ind.numerator), ind.denominator.as_ref()]
                 .into_iter()
                 .flatten()
                 .find_map(|d| match table.availability.get(d) {
-                    Some(Availability::SourceAbsent(t)) => Some(t.clone()),
+                    Some(Availability::SourceAbsent(t) | Availability::NotCovered(t)) => {
+                        Some(t.clone())
+                    }
                     _ => None,
-                });
-            Some(format!("source absent: {}", dp.unwrap_or_default()))
-        } else if cells.iter().all(|c| c.status == "no_variation") {
-            Some("no variation between villages this quarter".into())
-        } else if cells.iter().all(|c| c.normalised.is_none()) {
-            Some("no village has a value this quarter".into())
-        } else {
-            None
+                })
+                .unwrap_or_default()
+        };
+        let reason = match first {
+            Some(CellStatus::SourceAbsent) if same(CellStatus::SourceAbsent) => {
+                Some(format!("source absent: {}", source_of()))
+            }
+            Some(CellStatus::NotCovered) if same(CellStatus::NotCovered) => Some(format!(
+                "source {} has no events in some quarter of the window",
+                source_of()
+            )),
+            Some(CellStatus::NoVariation) if same(CellStatus::NoVariation) => {
+                Some("no variation between villages this quarter".into())
+            }
+            _ if cells.iter().all(|c| c.normalised.is_none()) => {
+                Some("no village has a value this quarter".into())
+            }
+            _ => None,
         };
         if let Some(reason) = reason {
             unavailable.push(Unavailable {

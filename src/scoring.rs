@@ -12,9 +12,10 @@
 //!   village has; index = Σ W_d·D_d / Σ W_d over the dimensions it has.
 //!   A cell's effective weight is (W_d/ΣW) × (wᵢ/Σw), its contribution the
 //!   effective weight × normalised value; contributions sum to the index.
-//! - rank 1 is the highest index; villages whose indices agree to 1e-9
-//!   share the better rank (competition ranking, "1, 2, 2, 4"); listing
-//!   order within a tie is by village code.
+//! - rank 1 is the highest index; villages whose indices agree to the 4
+//!   printed decimals share the better rank (competition ranking,
+//!   "1, 2, 2, 4"); listing order within a tie is by village code. Tiers
+//!   also use the index as printed.
 //! - a village without any indicator value is not ranked (`insufficient_data`).
 
 use std::collections::BTreeMap;
@@ -23,8 +24,16 @@ use crate::datapoints::Village;
 use crate::framework::{Direction, Framework, TierRule};
 use crate::indicators::{CellStatus, IndicatorValues};
 
-/// Indices closer than this are a tie.
-pub const TIE_TOLERANCE: f64 = 1e-9;
+/// Decimals of the index as printed in `ranking.csv`; ranks and tiers use
+/// the index rounded to them, so two rows that show the same index share a
+/// rank and a row's tier agrees with the number it shows.
+pub const INDEX_DECIMALS: i32 = 4;
+
+/// The index as printed, ranked and tiered.
+pub fn rounded(index: f64) -> f64 {
+    let scale = 10f64.powi(INDEX_DECIMALS);
+    (index * scale).round() / scale
+}
 
 /// Red, yellow or green (or not ranked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,8 +60,8 @@ impl Tier {
 pub struct Cell {
     pub raw: Option<f64>,
     pub normalised: Option<f64>,
-    /// `value` when scored, else why not.
-    pub status: &'static str,
+    /// `Value` when scored, else why not.
+    pub status: CellStatus,
     pub effective_weight: f64,
     pub contribution: f64,
 }
@@ -85,7 +94,8 @@ pub fn min_max(raw: &[Option<f64>], direction: Direction) -> Option<Vec<Option<f
     let (min, max) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
         (lo.min(x), hi.max(x))
     });
-    if max.is_nan() || min.is_nan() || max <= min {
+    // No spread beyond float noise: nothing to tell villages apart by.
+    if max.is_nan() || min.is_nan() || max - min <= 1e-12 * max.abs().max(min.abs()).max(1.0) {
         return None;
     }
     Some(
@@ -110,9 +120,9 @@ pub fn score(framework: &Framework, villages: &[Village], values: &[IndicatorVal
             (0..n)
                 .map(|i| {
                     let (normalised, status) = match (&norm, v.status[i]) {
-                        (_, s) if s != CellStatus::Value => (None, s.as_str()),
-                        (None, _) => (None, "no_variation"),
-                        (Some(nv), _) => (nv[i], "value"),
+                        (_, s) if s != CellStatus::Value => (None, s),
+                        (None, _) => (None, CellStatus::NoVariation),
+                        (Some(nv), _) => (nv[i], CellStatus::Value),
                     };
                     Cell {
                         raw: v.raw[i],
@@ -210,7 +220,7 @@ pub fn score(framework: &Framework, villages: &[Village], values: &[IndicatorVal
     let ranked = scores.iter().filter(|s| s.rank.is_some()).count();
     for s in &mut scores {
         if let (Some(index), Some(rank)) = (s.index, s.rank) {
-            s.tier = tier(framework.tiers, index, rank, ranked);
+            s.tier = tier(framework.tiers, rounded(index), rank, ranked);
         }
     }
     Scores {
@@ -240,7 +250,7 @@ fn competition_ranks(
 ) -> Vec<(usize, u32)> {
     let mut ranked: Vec<(usize, f64)> = members
         .iter()
-        .filter_map(|&i| scores[i].index.map(|x| (i, x)))
+        .filter_map(|&i| scores[i].index.map(|x| (i, rounded(x))))
         .collect();
     ranked.sort_by(|a, b| {
         b.1.total_cmp(&a.1)
@@ -250,7 +260,7 @@ fn competition_ranks(
     let mut rank = 0u32;
     let mut prev: Option<f64> = None;
     for (pos, (i, x)) in ranked.into_iter().enumerate() {
-        if prev.is_none_or(|p| (p - x).abs() > TIE_TOLERANCE) {
+        if prev != Some(x) {
             rank = u32::try_from(pos + 1).unwrap_or(u32::MAX);
             prev = Some(x);
         }
@@ -263,9 +273,9 @@ fn competition_ranks(
 pub fn tier(rule: TierRule, index: f64, rank: u32, ranked: usize) -> Tier {
     match rule {
         TierRule::Thresholds { green, yellow } => {
-            if index >= green - TIE_TOLERANCE {
+            if index >= green {
                 Tier::Green
-            } else if index >= yellow - TIE_TOLERANCE {
+            } else if index >= yellow {
                 Tier::Yellow
             } else {
                 Tier::Red
@@ -308,6 +318,18 @@ mod tests {
         );
         assert!(min_max(&[Some(2.0), Some(2.0), None], Direction::LowerIsBetter).is_none());
         assert!(min_max(&[None, None], Direction::LowerIsBetter).is_none());
+    }
+
+    #[test]
+    fn ranks_use_the_index_as_printed() {
+        assert_eq!(rounded(84.99996), 85.0);
+        assert_eq!(rounded(12.34564), 12.3456);
+        let t = TierRule::Thresholds {
+            green: 85.0,
+            yellow: 70.0,
+        };
+        // Shown as 85.0000, so green.
+        assert_eq!(tier(t, rounded(84.99996), 1, 1), Tier::Green);
     }
 
     #[test]

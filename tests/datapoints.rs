@@ -116,3 +116,42 @@ fn the_quarter_is_bound_as_parameters_not_pasted() {
     // One query per source that has aggregate data points.
     assert_eq!(datapoints::compile(&fw).len(), 3);
 }
+
+#[tokio::test]
+async fn a_source_that_ends_early_is_not_covered_not_zero() {
+    let d = handcalc_district();
+    // Trading ends in 2026Q2 (t4 only): in 2026Q3 its data points are not
+    // covered, while petitions are.
+    d.put(
+        &TRADING,
+        &[&[
+            ("project_id", Some("t4")),
+            ("village_code", Some(V2)),
+            ("awarded_date", Some("2026-06-30")),
+            ("budget", Some("70000")),
+        ]],
+    );
+    let t = compute(&d, &handcalc_framework(), "2026Q3").await;
+    assert_eq!(row(&t, "trd_budget_sum"), vec![None, None, None]);
+    assert!(matches!(
+        t.availability["trd_budget_sum"],
+        datapoints::Availability::NotCovered(ref s) if s == "trading"
+    ));
+    assert_eq!(row(&t, "pet_acc"), vec![Some(1.0), Some(1.0), Some(0.0)]);
+    // The four quarters before 2026Q3 reach back to 2025Q3; petitions start
+    // in 2025Q2 (p7), so the trailing window is covered.
+    assert!(matches!(
+        t.availability["pet_acc_trail"],
+        datapoints::Availability::Available
+    ));
+    // In 2025Q3 the window reaches back to 2024Q3, before the first petition.
+    let t = compute(&d, &handcalc_framework(), "2025Q3").await;
+    assert!(matches!(
+        t.availability["pet_acc_trail"],
+        datapoints::Availability::NotCovered(_)
+    ));
+    assert!(matches!(
+        t.availability["pet_acc"],
+        datapoints::Availability::Available
+    ));
+}

@@ -336,3 +336,48 @@ async fn bad_village_codes_and_population_are_rejected() {
         ]
     );
 }
+
+#[tokio::test]
+async fn non_finite_amounts_are_rejected() {
+    let d = District::new();
+    let b = batch(
+        &TRADING,
+        &[
+            &[("project_id", Some("nan"))],
+            &[("project_id", Some("inf"))],
+            &[("project_id", Some("ok"))],
+        ],
+    );
+    let b = with_column(
+        &b,
+        "budget",
+        Some(Arc::new(arrow::array::Float64Array::from(vec![
+            f64::NAN,
+            f64::INFINITY,
+            5.0,
+        ])) as ArrayRef),
+    );
+    d.put_raw("trading.parquet", &b);
+    let (_, ing) = ingest_dir(&d).await.unwrap();
+    assert_eq!(
+        reasons(&ing, "trading"),
+        vec![("not_finite:budget".into(), 2)]
+    );
+}
+
+#[tokio::test]
+async fn rejects_show_the_text_that_failed_to_cast() {
+    let d = District::new();
+    let b = batch(&TRADING, &[&[("project_id", Some("a"))]]);
+    let b = with_column(&b, "budget", Some(utf8(&[Some("十二万")])));
+    d.put_raw("trading.parquet", &b);
+    let (_, ing) = ingest_dir(&d).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = ing.rejects.iter().find(|r| r.table == "trading").unwrap();
+    let text =
+        std::fs::read_to_string(qinglian::outputs::write_rejects(out.path(), r).unwrap()).unwrap();
+    assert!(
+        text.contains("bad_value:budget") && text.contains("十二万"),
+        "{text}"
+    );
+}

@@ -202,3 +202,17 @@ async fn a_run_never_replaces_a_directory_that_is_not_a_report() {
         "keep me"
     );
 }
+
+#[tokio::test]
+async fn the_default_quarter_is_the_latest_every_source_reaches() {
+    let d = handcalc::handcalc_district();
+    // Petitions reach 2026Q4 (p6 on 2026-10-01); trading and assistance end in 2026Q3.
+    let opts = RunOptions {
+        data_dir: d.path().to_path_buf(),
+        framework_dir: repo().join("tests/fixtures/frameworks/handcalc"),
+        out_dir: Some(d.path().join("out")),
+        ..RunOptions::default()
+    };
+    let o = pipeline::run(&opts).await.unwrap();
+    assert_eq!(o.quarter.to_string(), "2026Q3");
+}
