@@ -430,12 +430,7 @@ pub async fn compute(
     }
 
     // SQL data points: each file runs once.
-    for (file, dps) in sql_files(framework) {
-        let sql = framework
-            .sql
-            .get(file)
-            .map(String::as_str)
-            .unwrap_or_default();
+    for (file, sql, dps) in sql_files(framework) {
         let context = format!("running sql/{file}");
         let reads = tables_read(ctx, sql).map_err(|e| Error::Framework {
             dir: framework.dir.clone(),
@@ -544,7 +539,7 @@ pub async fn compute(
 fn check_sql_schema(
     file: &str,
     schema: &datafusion::arrow::datatypes::Schema,
-    dps: &[(&str, &str, Missing)],
+    dps: &[SqlDataPoint<'_>],
 ) -> Vec<String> {
     let mut problems = Vec::new();
     if schema.index_of("village_code").is_err() {
@@ -569,9 +564,15 @@ fn check_sql_schema(
     problems
 }
 
-/// SQL data points grouped by file: (id, column, missing).
-fn sql_files(framework: &Framework) -> BTreeMap<&str, Vec<(&str, &str, Missing)>> {
-    let mut by_file: BTreeMap<&str, Vec<(&str, &str, Missing)>> = BTreeMap::new();
+/// An SQL data point: id, column read, what an absent village gets.
+type SqlDataPoint<'a> = (&'a str, &'a str, Missing);
+
+/// An SQL file: name, text, its data points.
+type SqlFile<'a> = (&'a str, &'a str, Vec<SqlDataPoint<'a>>);
+
+/// SQL data point files with their text and data points, by file name.
+fn sql_files(framework: &Framework) -> Vec<SqlFile<'_>> {
+    let mut by_file: BTreeMap<&str, Vec<SqlDataPoint<'_>>> = BTreeMap::new();
     for dp in &framework.datapoints {
         if let DataPointSpec::Sql {
             file,
@@ -587,6 +588,16 @@ fn sql_files(framework: &Framework) -> BTreeMap<&str, Vec<(&str, &str, Missing)>
         }
     }
     by_file
+        .into_iter()
+        .map(|(file, dps)| {
+            let sql = framework
+                .sql
+                .get(file)
+                .map(String::as_str)
+                .unwrap_or_default();
+            (file, sql, dps)
+        })
+        .collect()
 }
 
 /// Plans every query of the framework against empty canonical tables, so a
@@ -628,12 +639,7 @@ pub async fn check(framework: &Framework) -> Result<()> {
             }
         }
     }
-    for (file, dps) in sql_files(framework) {
-        let sql = framework
-            .sql
-            .get(file)
-            .map(String::as_str)
-            .unwrap_or_default();
+    for (file, sql, dps) in sql_files(framework) {
         match plan(&ctx, sql, q).await {
             Err(e) => problems.push(format!("sql/{file}: {}", first_line(&e))),
             Ok(schema) => problems.extend(check_sql_schema(file, &schema, &dps)),

@@ -172,18 +172,7 @@ async fn no_person_key_appears_in_any_output() {
         }
     }
     assert!(keys.len() > 1000, "{} keys", keys.len());
-    let mut files = vec![];
-    let mut stack = vec![out.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p)
-            } else {
-                files.push(p)
-            }
-        }
-    }
+    let files = common::files_under(&out);
     assert!(files.len() >= 5);
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
@@ -388,18 +377,7 @@ fn the_committed_samples_are_the_generators_output() {
         ..GenerateOptions::default()
     };
     generate::generate(&g, &out).unwrap();
-    let mut files = vec![];
-    let mut stack = vec![out.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p)
-            } else {
-                files.push(p)
-            }
-        }
-    }
+    let files = common::files_under(&out);
     assert!(files.len() >= 10);
     let mut total = 0;
     for f in files {
