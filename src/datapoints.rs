@@ -167,7 +167,7 @@ pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
                     "MAX(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
                     col(column)
                 ),
-                Aggregate::MeanDays | Aggregate::MaxDays => {
+                Aggregate::MeanDays | Aggregate::MinDays | Aggregate::MaxDays => {
                     // Validation guarantees the day columns of a days aggregate.
                     let Some((from, to, open)) = days else {
                         continue;
@@ -187,10 +187,12 @@ pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
                     };
                     let days =
                         format!("CASE WHEN {cond} THEN CAST({end} - \"{from}\" AS BIGINT) END");
-                    if *aggregate == Aggregate::MeanDays {
-                        format!("CAST(SUM({days}) AS DOUBLE) / CAST(COUNT({days}) AS DOUBLE)")
-                    } else {
-                        format!("MAX({days})")
+                    match aggregate {
+                        Aggregate::MeanDays => {
+                            format!("CAST(SUM({days}) AS DOUBLE) / CAST(COUNT({days}) AS DOUBLE)")
+                        }
+                        Aggregate::MinDays => format!("MIN({days})"),
+                        _ => format!("MAX({days})"),
                     }
                 }
             };

@@ -127,6 +127,7 @@ pub enum Aggregate {
     Min,
     Max,
     MeanDays,
+    MinDays,
     MaxDays,
 }
 
@@ -299,10 +300,10 @@ impl DataPointSpec {
                     (_, Some(c), _) => format!("{aggregate:?} of {c}").to_lowercase(),
                     (_, None, Some((from, to, open))) => format!(
                         "{} of days from {from} to {to}{}",
-                        if *aggregate == Aggregate::MeanDays {
-                            "mean"
-                        } else {
-                            "max"
+                        match aggregate {
+                            Aggregate::MeanDays => "mean",
+                            Aggregate::MinDays => "min",
+                            _ => "max",
                         },
                         if *open == OpenUntil::QuarterEnd {
                             " (as of the quarter's last day)"
@@ -862,7 +863,7 @@ impl Validator<'_> {
             }
         };
         let Some(aggregate) = d.aggregate else {
-            self.problem(format!("{at}.aggregate: missing; expected count, count_distinct, sum, mean, min, max, mean_days or max_days"));
+            self.problem(format!("{at}.aggregate: missing; expected count, count_distinct, sum, mean, min, max, mean_days, min_days or max_days"));
             return None;
         };
         let window = d.window.unwrap_or(Window::Quarter);
@@ -920,7 +921,10 @@ impl Validator<'_> {
             },
             (None, false) => {}
         }
-        let is_days = matches!(aggregate, Aggregate::MeanDays | Aggregate::MaxDays);
+        let is_days = matches!(
+            aggregate,
+            Aggregate::MeanDays | Aggregate::MinDays | Aggregate::MaxDays
+        );
         let days = if is_days {
             match (&d.days_from, &d.days_to) {
                 (Some(from), Some(to)) => {
@@ -955,7 +959,7 @@ impl Validator<'_> {
             ] {
                 if present {
                     self.problem(format!(
-                        "{at}.{key}: only mean_days and max_days take '{key}'"
+                        "{at}.{key}: only mean_days, min_days and max_days take '{key}'"
                     ));
                     ok = false;
                 }

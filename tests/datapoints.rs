@@ -58,6 +58,7 @@ async fn every_aggregate_and_window_matches_hand_computation() {
     // the quarter, so 0 days as of its last day
     assert_eq!(row(&t, "pet_days_open"), vec![Some(40.0), Some(0.0), None]);
     assert_eq!(row(&t, "pet_days_max"), vec![Some(60.0), Some(0.0), None]);
+    assert_eq!(row(&t, "pet_days_min"), vec![Some(20.0), Some(0.0), None]);
     // C1 twice | no key | none
     assert_eq!(row(&t, "pet_complainants"), s([1.0, 0.0, 0.0]));
     // t1 + t2 | t4 is in 2026Q2 | t3

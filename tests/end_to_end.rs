@@ -235,7 +235,7 @@ fn naive_sql(spec: &DataPointSpec, q: Quarter) -> String {
         Aggregate::Mean => format!("AVG({c})"),
         Aggregate::Min => format!("MIN({c})"),
         Aggregate::Max => format!("MAX({c})"),
-        Aggregate::MeanDays | Aggregate::MaxDays => {
+        Aggregate::MeanDays | Aggregate::MinDays | Aggregate::MaxDays => {
             let (from, to, open) = days.unwrap();
             let last = d(q.end().pred_opt().unwrap());
             let end = match open {
@@ -245,10 +245,10 @@ fn naive_sql(spec: &DataPointSpec, q: Quarter) -> String {
                     to.clone()
                 }
             };
-            let f = if aggregate == Aggregate::MeanDays {
-                "AVG"
-            } else {
-                "MAX"
+            let f = match aggregate {
+                Aggregate::MeanDays => "AVG",
+                Aggregate::MinDays => "MIN",
+                _ => "MAX",
             };
             format!("{f}(CAST({end} - {from} AS DOUBLE))")
         }
