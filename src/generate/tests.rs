@@ -1,6 +1,7 @@
 //! Tests of the generator: determinism, the contract's names, types and
 //! enumerations, codes and ids, the planted ground truth and the defects.
 
+use crate::contract;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -352,40 +353,120 @@ fn layout_names_and_types_follow_the_contract() {
     }
 }
 
+/// An enumeration's values, from the data contract itself.
+fn enum_values(table: &contract::Table, column: &str) -> &'static [&'static str] {
+    match table.column(column).map(|c| c.kind) {
+        Some(contract::Kind::Enum(values)) => values,
+        other => panic!("{}.{column} is not an enumeration: {other:?}", table.name),
+    }
+}
+
 #[test]
 fn enumerations_are_the_contracts() {
     let (dir, _) = run(&small(5));
     let root = dir.path();
     let v = read(&root.join("villages.parquet"));
-    check_enum("villages", &v, "unit_type", vocab::UNIT_TYPES, false);
+    check_enum(
+        "villages",
+        &v,
+        "unit_type",
+        enum_values(&contract::VILLAGES, "unit_type"),
+        false,
+    );
     let c = read(&root.join("cadres.parquet"));
-    check_enum("cadres", &c, "role", vocab::CADRE_ROLES, false);
+    check_enum(
+        "cadres",
+        &c,
+        "role",
+        enum_values(&contract::CADRES, "role"),
+        false,
+    );
     let r = read(&root.join("relations.parquet"));
-    let rel: Vec<&str> = vocab::KIN_RELATIONS
+    let rel: Vec<&str> = contract::KIN_RELATIONS
         .iter()
-        .chain(vocab::BUSINESS_RELATIONS)
+        .chain(contract::BUSINESS_RELATIONS)
         .copied()
         .collect();
     check_enum("relations", &r, "relation", &rel, false);
     let p = read(&root.join("petitions"));
-    check_enum("petitions", &p, "channel", vocab::CHANNELS, false);
+    check_enum(
+        "petitions",
+        &p,
+        "channel",
+        enum_values(&contract::PETITIONS, "channel"),
+        false,
+    );
     check_enum(
         "petitions",
         &p,
         "category",
-        vocab::PETITION_CATEGORIES,
+        enum_values(&contract::PETITIONS, "category"),
         false,
     );
-    check_enum("petitions", &p, "kind", vocab::PETITION_KINDS, false);
-    check_enum("petitions", &p, "accused_role", vocab::ACCUSED_ROLES, true);
-    check_enum("petitions", &p, "finding", vocab::FINDINGS, true);
-    check_enum("petitions", &p, "satisfaction", vocab::SATISFACTION, true);
+    check_enum(
+        "petitions",
+        &p,
+        "kind",
+        enum_values(&contract::PETITIONS, "kind"),
+        false,
+    );
+    check_enum(
+        "petitions",
+        &p,
+        "accused_role",
+        enum_values(&contract::PETITIONS, "accused_role"),
+        true,
+    );
+    check_enum(
+        "petitions",
+        &p,
+        "finding",
+        enum_values(&contract::PETITIONS, "finding"),
+        true,
+    );
+    check_enum(
+        "petitions",
+        &p,
+        "satisfaction",
+        enum_values(&contract::PETITIONS, "satisfaction"),
+        true,
+    );
     let k = read(&root.join("cases.parquet"));
-    check_enum("cases", &k, "subject_role", vocab::ACCUSED_ROLES, false);
-    check_enum("cases", &k, "线索来源", vocab::ORIGINS, false);
-    check_enum("cases", &k, "处置方式", vocab::DISPOSALS, false);
-    check_enum("cases", &k, "violation", vocab::VIOLATIONS, true);
-    check_enum("cases", &k, "sanction", vocab::SANCTIONS, true);
+    check_enum(
+        "cases",
+        &k,
+        "subject_role",
+        enum_values(&contract::PETITIONS, "accused_role"),
+        false,
+    );
+    check_enum(
+        "cases",
+        &k,
+        "线索来源",
+        enum_values(&contract::CASES, "origin"),
+        false,
+    );
+    check_enum(
+        "cases",
+        &k,
+        "处置方式",
+        enum_values(&contract::CASES, "disposal"),
+        false,
+    );
+    check_enum(
+        "cases",
+        &k,
+        "violation",
+        enum_values(&contract::CASES, "violation"),
+        true,
+    );
+    check_enum(
+        "cases",
+        &k,
+        "sanction",
+        enum_values(&contract::CASES, "sanction"),
+        true,
+    );
     let forms = k
         .column_by_name("form")
         .unwrap()
@@ -395,11 +476,29 @@ fn enumerations_are_the_contracts() {
         .clone();
     assert!(forms.iter().flatten().all(|f| (1..=4).contains(&f)));
     let t = read(&root.join("trading"));
-    check_enum("trading", &t, "category", vocab::TRADING_CATEGORIES, false);
-    check_enum("trading", &t, "method", vocab::METHODS, false);
+    check_enum(
+        "trading",
+        &t,
+        "category",
+        enum_values(&contract::TRADING, "category"),
+        false,
+    );
+    check_enum(
+        "trading",
+        &t,
+        "method",
+        enum_values(&contract::TRADING, "method"),
+        false,
+    );
     assert!(floats(&t, "budget").iter().all(|b| b.unwrap() > 0.0));
     let a = read(&root.join("assistance.parquet"));
-    check_enum("assistance", &a, "program", vocab::PROGRAMS, false);
+    check_enum(
+        "assistance",
+        &a,
+        "program",
+        enum_values(&contract::ASSISTANCE, "program"),
+        false,
+    );
     assert!(
         floats(&a, "monthly_amount")
             .iter()
@@ -462,7 +561,7 @@ fn codes_keys_and_ids_are_well_formed() {
         .collect();
     assert_unique("relations", pairs);
     for (id, rel) in values(&r, "related_id").iter().zip(values(&r, "relation")) {
-        if vocab::BUSINESS_RELATIONS.contains(&rel.as_str()) {
+        if contract::BUSINESS_RELATIONS.contains(&rel.as_str()) {
             assert!(id.len() == 9 && id.starts_with('S'), "{id}");
         } else {
             assert!(id.len() == 11 && id.starts_with('P'), "{id}");
@@ -584,7 +683,7 @@ fn ground_truth_matches_the_summary_and_the_data() {
         .zip(values(&r, "related_id"))
     {
         let v = cadre_village[&p].clone();
-        if vocab::BUSINESS_RELATIONS.contains(&rel.as_str()) {
+        if contract::BUSINESS_RELATIONS.contains(&rel.as_str()) {
             linked.insert((v, related));
         } else {
             kin.insert((v, related));
@@ -713,7 +812,7 @@ fn defects_are_inserted_and_listed() {
     let bad: Vec<String> = values(&k, "处置方式")
         .into_iter()
         .zip(values(&k, "线索编号"))
-        .filter(|(d, _)| !vocab::DISPOSALS.contains(&d.as_str()))
+        .filter(|(d, _)| !enum_values(&contract::CASES, "disposal").contains(&d.as_str()))
         .map(|(d, id)| {
             assert_eq!(d, "Verify");
             id
