@@ -361,7 +361,7 @@ pub async fn compute(
     let n = villages.len();
     let mut values: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
     let mut availability = BTreeMap::new();
-    let spans = source_spans(ctx, ingested).await?;
+    let spans = source_spans(ingested);
     let covers = |source: &str, window: Window| {
         let (a, b) = window_quarters(window, quarter);
         spans
@@ -682,38 +682,12 @@ fn field_names(schema: &datafusion::arrow::datatypes::Schema) -> String {
         .join(", ")
 }
 
-/// The first and last quarter each present source has events in. A
-/// present source without any event has no span.
-pub async fn source_spans(
-    ctx: &SessionContext,
-    ingested: &Ingested,
-) -> Result<BTreeMap<&'static str, (Quarter, Quarter)>> {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
-    let quarter = |days: f64| Quarter::containing(epoch + chrono::Duration::days(days as i64));
-    let mut spans = BTreeMap::new();
-    for t in contract::sources() {
-        let Some(e) = t.event_date.filter(|_| ingested.is_present(t.name)) else {
-            continue;
-        };
-        let context = "finding the quarters in the data";
-        let batches = ctx
-            .sql(&format!(
-                "SELECT CAST(MIN(\"{e}\") AS INT), CAST(MAX(\"{e}\") AS INT) FROM {}",
-                t.name
-            ))
-            .await
-            .map_err(Error::query(context))?
-            .collect()
-            .await
-            .map_err(Error::query(context))?;
-        for b in &batches {
-            let (lo, hi) = (doubles(b, 0, context)?, doubles(b, 1, context)?);
-            if let (Some(Some(lo)), Some(Some(hi))) = (lo.first(), hi.first()) {
-                spans.insert(t.name, (quarter(*lo), quarter(*hi)));
-            }
-        }
-    }
-    Ok(spans)
+/// The first and last quarter each present source has valid events in (a
+/// source without any has no span).
+pub fn source_spans(ingested: &Ingested) -> BTreeMap<&'static str, (Quarter, Quarter)> {
+    contract::sources()
+        .filter_map(|t| ingested.report(t.name)?.event_quarters.map(|q| (t.name, q)))
+        .collect()
 }
 
 /// The quarters a source must have events in for a data point over

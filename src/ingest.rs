@@ -11,7 +11,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::{Expr, cast, try_cast};
@@ -24,6 +25,7 @@ use crate::catalog::{Catalog, TableLocation};
 use crate::contract::{Check, Column, Conversion, Kind, Table};
 use crate::error::{Error, Result, SchemaProblem};
 use crate::framework::hex;
+use crate::period::Quarter;
 
 /// One input file, for the manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +49,9 @@ pub struct TableReport {
     pub rows_rejected: u64,
     /// Rejected rows by reason (`bad_enum:channel`, `unknown_village`, …).
     pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Sources: the first and last quarter with a valid event; none when
+    /// the source is absent or has no valid row.
+    pub event_quarters: Option<(Quarter, Quarter)>,
 }
 
 impl TableReport {
@@ -127,6 +132,7 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
                 rows_accepted: 0,
                 rows_rejected: 0,
                 rejected_by_reason: BTreeMap::new(),
+                event_quarters: None,
             });
             continue;
         }
@@ -226,6 +232,10 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?;
         ctx.register_table(t.name, clean.into_view())
             .map_err(Error::query("registering a canonical table"))?;
+        let event_quarters = match t.event_date {
+            Some(e) => event_quarters(ctx, t.name, e).await?,
+            None => None,
+        };
         if rows_rejected > 0 {
             rejects.push(Rejects {
                 table: t.name,
@@ -240,9 +250,40 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             rows_accepted: rows_read.saturating_sub(rows_rejected),
             rows_rejected,
             rejected_by_reason: by_reason,
+            event_quarters,
         });
     }
     Ok(Ingested { tables, rejects })
+}
+
+/// The first and last quarter of a table's valid events, if any.
+async fn event_quarters(
+    ctx: &SessionContext,
+    table: &str,
+    event_date: &str,
+) -> Result<Option<(Quarter, Quarter)>> {
+    let context = format!("finding the quarters of {table}");
+    let batches = ctx
+        .sql(&format!(
+            "SELECT CAST(MIN(\"{event_date}\") AS INT), CAST(MAX(\"{event_date}\") AS INT) FROM {table}"
+        ))
+        .await
+        .map_err(Error::query(context.clone()))?
+        .collect()
+        .await
+        .map_err(Error::query(context.clone()))?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
+    let quarter = |days: i32| Quarter::containing(epoch + chrono::Duration::days(i64::from(days)));
+    for b in &batches {
+        let (lo, hi) = (
+            b.column(0).as_primitive::<Int32Type>(),
+            b.column(1).as_primitive::<Int32Type>(),
+        );
+        if b.num_rows() > 0 && lo.is_valid(0) && hi.is_valid(0) {
+            return Ok(Some((quarter(lo.value(0)), quarter(hi.value(0)))));
+        }
+    }
+    Ok(None)
 }
 
 /// The Parquet files of a table location, sorted; empty when absent.

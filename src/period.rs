@@ -82,6 +82,12 @@ impl fmt::Display for Quarter {
     }
 }
 
+impl serde::Serialize for Quarter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Why a quarter string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{0}' is not a quarter: write it as YYYYQn, for instance 2024Q3")]

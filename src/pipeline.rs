@@ -170,7 +170,7 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     }
     let quarter = choose_quarter(
         opts.quarter,
-        &datapoints::source_spans(&ctx, &ingested).await?,
+        &datapoints::source_spans(&ingested),
         &opts.data_dir,
     )?;
     let started = std::time::Instant::now();
