@@ -1,6 +1,6 @@
--- Awards in the quarter whose call for bids ran less than 5 days
--- (bid_deadline earlier than announced_date + 5 days). Date arithmetic is
--- kept here, out of the TOML filters; column + INTERVAL gives a DATE.
+-- Awards in the quarter whose call for bids ran fewer than $short_advert_days
+-- days (framework.toml parameter): bid_deadline earlier than announced_date
+-- plus that many days (dates cast to INT are days since 1970-01-01).
 -- Feeds data point: trd_short_advert
 SELECT village_code,
        COUNT(*) AS value
@@ -9,5 +9,5 @@ WHERE awarded_date >= $quarter_start
   AND awarded_date < $quarter_end
   AND announced_date IS NOT NULL
   AND bid_deadline IS NOT NULL
-  AND bid_deadline < announced_date + INTERVAL '5 days'
+  AND CAST(bid_deadline AS INT) - CAST(announced_date AS INT) < $short_advert_days
 GROUP BY village_code

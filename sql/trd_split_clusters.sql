@@ -1,5 +1,6 @@
 -- Suspected contract splitting: awards in the quarter with budget just below
--- the 100,000 yuan threshold ([90000, 100000)), by direct award, negotiation
+-- the approval threshold ([$approval_threshold × (1 − $threshold_band),
+-- $approval_threshold), parameters of framework.toml), by direct award, negotiation
 -- or inquiry, where the same winner took at least two such awards in the
 -- same village in the quarter. Value = number of projects in such clusters.
 -- Feeds data point: trd_split_cluster_projects
@@ -10,7 +11,8 @@ FROM (
     FROM trading
     WHERE awarded_date >= $quarter_start
       AND awarded_date < $quarter_end
-      AND budget >= 90000 AND budget < 100000
+      AND budget >= $approval_threshold * (1 - $threshold_band)
+      AND budget < $approval_threshold
       AND method IN ('direct', 'negotiation', 'inquiry')
       AND winner_id IS NOT NULL
     GROUP BY village_code, winner_id

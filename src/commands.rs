@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use qinglian::framework::{Framework, Indicator};
+use qinglian::docs;
+use qinglian::framework::{Direction, Framework};
 use qinglian::generate::{self, GenerateOptions};
 use qinglian::pipeline::{self, RunOptions};
 
@@ -139,10 +140,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                             println!(
                                 "  {:<34} {:<4} {} / {}",
                                 i.id,
-                                if i.direction == qinglian::framework::Direction::LowerIsBetter {
-                                    "↓"
-                                } else {
-                                    "↑"
+                                match i.direction {
+                                    Direction::LowerIsBetter => "↓",
+                                    Direction::HigherIsBetter => "↑",
+                                    Direction::TwoSided => "↕",
                                 },
                                 i.name_zh,
                                 i.name_en
@@ -165,57 +166,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         ))
                         .into());
                     };
-                    print!("{}", describe(&fw, ind));
+                    print!("{}", docs::indicator_page(&fw, ind, "#"));
+                    Ok(ExitCode::SUCCESS)
+                }
+                IndicatorsAction::Docs { out } => {
+                    let page = docs::framework_page(&fw);
+                    match out {
+                        Some(path) => {
+                            std::fs::write(&path, page)
+                                .with_context(|| format!("writing {}", path.display()))?;
+                            println!(
+                                "wrote {} ({} indicators)",
+                                path.display(),
+                                fw.indicators.len()
+                            );
+                        }
+                        None => print!("{page}"),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
             }
         }
     }
-}
-
-fn describe(fw: &Framework, i: &Indicator) -> String {
-    let mut s = format!(
-        "{id}\n{zh} / {en}\n\ndimension: {dim}\nformula:   {f}({num}{den})\ndirection: {dir}\nweight:    {w}\n",
-        id = i.id,
-        zh = i.name_zh,
-        en = i.name_en,
-        dim = i.dimension,
-        f = i.formula.as_str(),
-        num = i.numerator,
-        den = i
-            .denominator
-            .as_ref()
-            .map(|d| format!(", {d}"))
-            .unwrap_or_default(),
-        dir = i.direction.as_str(),
-        w = i.weight,
-    );
-    if let Some(m) = i.min_denominator {
-        s.push_str(&format!(
-            "min_denominator: {m} (below it: unavailable, not 0)\n"
-        ));
-    }
-    if let Some(u) = &i.unit {
-        s.push_str(&format!("unit:      {u}\n"));
-    }
-    s.push_str(&format!("\n{}\n", i.definition));
-    if let Some(r) = &i.rationale {
-        s.push_str(&format!("\nrationale: {r}\n"));
-    }
-    s.push_str("\ndata points:\n");
-    for dp in [Some(&i.numerator), i.denominator.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = fw.datapoint(dp) {
-            s.push_str(&format!(
-                "  {} — {} / {}\n    {}\n",
-                d.id,
-                d.name_zh,
-                d.name_en,
-                d.spec.describe()
-            ));
-        }
-    }
-    s
 }

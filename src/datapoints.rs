@@ -15,7 +15,9 @@ use datafusion::prelude::SessionContext;
 
 use crate::contract::{self, Table};
 use crate::error::{Error, Result};
-use crate::framework::{Aggregate, Builtin, DataPointSpec, Framework, Missing, OpenUntil, Window};
+use crate::framework::{
+    Aggregate, Builtin, DataPointSpec, Framework, Missing, OpenUntil, Parameter, Window,
+};
 use crate::ingest::Ingested;
 use crate::period::Quarter;
 
@@ -71,8 +73,9 @@ pub struct CompiledSource {
     pub sql: String,
 }
 
-/// The named parameters bound to every framework query.
-pub fn parameters(quarter: Quarter) -> ParamValues {
+/// The named parameters bound to every framework query: the quarter's
+/// bounds and the framework's own `[[parameter]]`s (as Float64).
+pub fn parameters(quarter: Quarter, framework: &[Parameter]) -> ParamValues {
     let day = |d: chrono::NaiveDate| {
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
         ScalarValue::Date32(Some(
@@ -86,10 +89,16 @@ pub fn parameters(quarter: Quarter) -> ParamValues {
         ("quarter_last", day(last)),
         ("previous_start", day(quarter.previous().start())),
         ("trailing_start", day(quarter.offset(-4).start())),
+        ("year_start", day(quarter.offset(-3).start())),
     ];
     ParamValues::Map(
         map.into_iter()
             .map(|(k, v)| (k.to_string(), v.into()))
+            .chain(
+                framework
+                    .iter()
+                    .map(|p| (p.id.clone(), ScalarValue::Float64(Some(p.value)).into())),
+            )
             .collect(),
     )
 }
@@ -108,6 +117,7 @@ fn window_predicate(source: &Table, window: Window) -> String {
         Window::Quarter => format!("{e} >= $quarter_start AND {e} < $quarter_end"),
         Window::PreviousQuarter => format!("{e} >= $previous_start AND {e} < $quarter_start"),
         Window::Trailing4q => format!("{e} >= $trailing_start AND {e} < $quarter_start"),
+        Window::RollingYear => format!("{e} >= $year_start AND {e} < $quarter_end"),
         Window::ToDate => format!("{e} < $quarter_end"),
         Window::Active => {
             "\"start_date\" < $quarter_end AND (\"end_date\" IS NULL OR \"end_date\" >= $quarter_start)".into()
@@ -306,7 +316,7 @@ enum Partitions {
 async fn run_query(
     ctx: &SessionContext,
     sql: &str,
-    quarter: Quarter,
+    params: &ParamValues,
     context: &str,
     partitions: Partitions,
 ) -> Result<Vec<RecordBatch>> {
@@ -324,7 +334,7 @@ async fn run_query(
         .sql_with_options(sql, framework_sql_options())
         .await
         .map_err(Error::query(context.to_string()))?
-        .with_param_values(parameters(quarter))
+        .with_param_values(params.clone())
         .map_err(Error::query(context.to_string()))?;
     df.collect()
         .await
@@ -362,6 +372,7 @@ pub async fn compute(
     let mut values: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
     let mut availability = BTreeMap::new();
     let spans = source_spans(ingested);
+    let params = parameters(quarter, &framework.parameters);
     let covers = |source: &str, window: Window| {
         let (a, b) = window_quarters(window, quarter);
         spans
@@ -400,7 +411,7 @@ pub async fn compute(
             .collect();
         if present {
             let batches =
-                run_query(ctx, &compiled.sql, quarter, &context, Partitions::Session).await?;
+                run_query(ctx, &compiled.sql, &params, &context, Partitions::Session).await?;
             for b in &batches {
                 let codes = strings(b, 0)?;
                 for (j, col) in cols.iter_mut().enumerate() {
@@ -461,7 +472,7 @@ pub async fn compute(
                 .find(|t| !covers(t.name, window))
                 .map(|t| t.name)
         };
-        let batches = run_query(ctx, sql, quarter, &context, Partitions::One)
+        let batches = run_query(ctx, sql, &params, &context, Partitions::One)
             .await
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {
@@ -613,6 +624,7 @@ pub async fn check(framework: &Framework) -> Result<()> {
     }
     let mut problems = Vec::new();
     let q = Quarter::new(2000, 1).expect("a valid quarter");
+    let params = parameters(q, &framework.parameters);
     for dp in &framework.datapoints {
         if let DataPointSpec::Aggregate {
             source,
@@ -621,7 +633,7 @@ pub async fn check(framework: &Framework) -> Result<()> {
         } = &dp.spec
         {
             let sql = format!("SELECT COUNT(*) FROM {} WHERE ({f})", source.name);
-            if let Err(e) = plan(&ctx, &sql, q).await {
+            if let Err(e) = plan(&ctx, &sql, &params).await {
                 problems.push(format!(
                     "data point '{}': filter `{f}`: {}",
                     dp.id,
@@ -632,7 +644,7 @@ pub async fn check(framework: &Framework) -> Result<()> {
     }
     if problems.is_empty() {
         for c in compile(framework) {
-            if let Err(e) = plan(&ctx, &c.sql, q).await {
+            if let Err(e) = plan(&ctx, &c.sql, &params).await {
                 problems.push(format!(
                     "the compiled query of source {} (see `qinglian run --explain`): {}",
                     c.source.name,
@@ -642,7 +654,7 @@ pub async fn check(framework: &Framework) -> Result<()> {
         }
     }
     for (file, sql, dps) in sql_files(framework) {
-        match plan(&ctx, sql, q).await {
+        match plan(&ctx, sql, &params).await {
             Err(e) => problems.push(format!("sql/{file}: {}", first_line(&e))),
             Ok(schema) => problems.extend(check_sql_schema(file, &schema, &dps)),
         }
@@ -660,12 +672,12 @@ pub async fn check(framework: &Framework) -> Result<()> {
 async fn plan(
     ctx: &SessionContext,
     sql: &str,
-    quarter: Quarter,
+    params: &ParamValues,
 ) -> datafusion::error::Result<datafusion::arrow::datatypes::Schema> {
     let df = ctx
         .sql_with_options(sql, framework_sql_options())
         .await?
-        .with_param_values(parameters(quarter))?;
+        .with_param_values(params.clone())?;
     Ok(df.schema().as_arrow().clone())
 }
 
@@ -697,5 +709,6 @@ pub fn window_quarters(window: Window, quarter: Quarter) -> (Quarter, Quarter) {
         Window::Quarter | Window::ToDate | Window::Active => (quarter, quarter),
         Window::PreviousQuarter => (quarter.previous(), quarter),
         Window::Trailing4q => (quarter.offset(-4), quarter),
+        Window::RollingYear => (quarter.offset(-3), quarter),
     }
 }

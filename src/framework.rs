@@ -24,6 +24,16 @@ struct RawFrameworkFile {
     tiers: Option<RawTiers>,
     #[serde(default, rename = "dimension")]
     dimensions: Vec<RawDimension>,
+    #[serde(default, rename = "parameter")]
+    parameters: Vec<RawParameter>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    id: String,
+    value: f64,
+    description: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,11 +117,26 @@ struct RawIndicator {
     formula: Formula,
     numerator: String,
     denominator: Option<String>,
+    basis: Option<String>,
     min_denominator: Option<f64>,
     direction: Direction,
+    target: Option<f64>,
     weight: Option<f64>,
     unit: Option<String>,
     rationale: Option<String>,
+    #[serde(default)]
+    sources: Vec<String>,
+    exclusions: Option<String>,
+    example: Option<RawExample>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    text: String,
+    numerator: f64,
+    denominator: Option<f64>,
+    value: f64,
 }
 
 // ------------------------------------------------------------ validated form
@@ -149,6 +174,9 @@ pub enum Window {
     PreviousQuarter,
     #[serde(rename = "trailing_4q")]
     Trailing4q,
+    /// The assessed quarter and the three before it: a rolling year, for
+    /// events too rare to count per quarter.
+    RollingYear,
     ToDate,
     Active,
 }
@@ -183,6 +211,19 @@ pub enum Formula {
 }
 
 impl Formula {
+    /// The formula's arithmetic (for `value` the denominator is ignored);
+    /// `None` when it has no finite result.
+    pub fn apply(self, numerator: f64, denominator: Option<f64>) -> Option<f64> {
+        let v = match (self, denominator) {
+            (Formula::Value, _) => numerator,
+            (_, None) => return None,
+            (_, Some(d)) if d <= 0.0 => return None,
+            (Formula::RatePer1000, Some(d)) => 1000.0 * numerator / d,
+            (Formula::Share | Formula::Ratio, Some(d)) => numerator / d,
+        };
+        v.is_finite().then_some(v)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Formula::Value => "value",
@@ -199,6 +240,10 @@ impl Formula {
 pub enum Direction {
     HigherIsBetter,
     LowerIsBetter,
+    /// Both extremes are signals: the distance from a target (the
+    /// indicator's `target`, else the quarter's median over the villages
+    /// with a value) is what scores, lower being better.
+    TwoSided,
 }
 
 impl Direction {
@@ -206,9 +251,30 @@ impl Direction {
         match self {
             Direction::HigherIsBetter => "higher_is_better",
             Direction::LowerIsBetter => "lower_is_better",
+            Direction::TwoSided => "two_sided",
         }
     }
 }
+
+/// A named number of the framework (a threshold, a number of days), bound
+/// as `$id` in filters and SQL data points, so an analyst changes it in one
+/// place without touching the queries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub id: String,
+    pub value: f64,
+    pub description: String,
+}
+
+/// Names bound by the pipeline itself; framework parameters may not reuse them.
+pub const PERIOD_PARAMETERS: [&str; 6] = [
+    "quarter_start",
+    "quarter_end",
+    "quarter_last",
+    "previous_start",
+    "trailing_start",
+    "year_start",
+];
 
 /// Framework metadata.
 #[derive(Debug, Clone)]
@@ -317,6 +383,7 @@ impl DataPointSpec {
                     Window::Quarter => "in the quarter",
                     Window::PreviousQuarter => "in the previous quarter",
                     Window::Trailing4q => "in the four quarters before",
+                    Window::RollingYear => "in the assessed quarter and the three before",
                     Window::ToDate => "up to the quarter's end",
                     Window::Active => "active in the quarter",
                 };
@@ -349,11 +416,74 @@ pub struct Indicator {
     pub formula: Formula,
     pub numerator: String,
     pub denominator: Option<String>,
+    /// `value` formula only: the count the value is computed over (the
+    /// petitions a mean is taken of), held to `min_denominator`.
+    pub basis: Option<String>,
+    /// Below it (the denominator, or the basis) the village is unavailable.
     pub min_denominator: Option<f64>,
     pub direction: Direction,
+    /// `two_sided` only: the value that scores best; else the median.
+    pub target: Option<f64>,
     pub weight: f64,
     pub unit: Option<String>,
     pub rationale: Option<String>,
+    /// Where the indicator comes from: regulations, seed documents, papers.
+    pub sources: Vec<String>,
+    /// What is deliberately left out of the count, and why.
+    pub exclusions: Option<String>,
+    /// A worked example, checked against the formula when loaded.
+    pub example: Option<Example>,
+}
+
+/// A worked example of an indicator: inputs and the value they give.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub text: String,
+    pub numerator: f64,
+    /// The denominator, or for `value` the basis.
+    pub denominator: Option<f64>,
+    pub value: f64,
+}
+
+impl Example {
+    /// The example in words, with its numbers.
+    pub fn describe(&self, i: &Indicator) -> String {
+        let n = |x: f64| {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{x:.0}")
+            } else {
+                format!("{x}")
+            }
+        };
+        let mut parts = vec![format!("{} = {}", i.numerator, n(self.numerator))];
+        if let (Some(g), Some(d)) = (i.gate(), self.denominator) {
+            parts.push(format!("{g} = {}", n(d)));
+        }
+        format!(
+            "{} ({} → {})",
+            self.text.trim(),
+            parts.join(", "),
+            n(self.value)
+        )
+    }
+}
+
+impl Indicator {
+    /// The data points the indicator reads: numerator, denominator, basis.
+    pub fn datapoints(&self) -> impl Iterator<Item = &String> {
+        [
+            Some(&self.numerator),
+            self.denominator.as_ref(),
+            self.basis.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The data point `min_denominator` applies to.
+    pub fn gate(&self) -> Option<&String> {
+        self.denominator.as_ref().or(self.basis.as_ref())
+    }
 }
 
 /// A loaded, validated framework.
@@ -365,6 +495,7 @@ pub struct Framework {
     pub dimensions: Vec<Dimension>,
     pub datapoints: Vec<DataPoint>,
     pub indicators: Vec<Indicator>,
+    pub parameters: Vec<Parameter>,
     /// SQL data point files, by file name, with their text.
     pub sql: BTreeMap<String, String>,
     /// SHA-256 over every file read, in a fixed order.
@@ -470,6 +601,16 @@ impl Framework {
                 continue;
             }
             if let Some(text) = read(&path, &mut problems) {
+                let known: BTreeSet<String> = PERIOD_PARAMETERS
+                    .iter()
+                    .map(|p| p.to_string())
+                    .chain(validated.parameters.iter().map(|p| p.id.clone()))
+                    .collect();
+                let mut v = Validator {
+                    problems: &mut problems,
+                    complete,
+                };
+                v.check_placeholders(&format!("sql/{name}"), &text, &known);
                 validated.sql.insert(name, text);
             }
         }
@@ -486,6 +627,7 @@ impl Framework {
             dimensions: validated.dimensions,
             datapoints: validated.datapoints,
             indicators: validated.indicators,
+            parameters: validated.parameters,
             sql: validated.sql,
             hash: hex(&hasher.finalize()),
             files,
@@ -551,6 +693,7 @@ struct Validated {
     dimensions: Vec<Dimension>,
     datapoints: Vec<DataPoint>,
     indicators: Vec<Indicator>,
+    parameters: Vec<Parameter>,
     sql: BTreeMap<String, String>,
 }
 
@@ -617,6 +760,10 @@ impl Validator<'_> {
             description: m.description,
         };
         let tiers = self.tiers(main.tiers);
+        let parameters = self.parameters(main.parameters);
+        let mut known_parameters: BTreeSet<String> =
+            PERIOD_PARAMETERS.iter().map(|p| p.to_string()).collect();
+        known_parameters.extend(parameters.iter().map(|p| p.id.clone()));
 
         let mut seen_dims = BTreeSet::new();
         let mut dimensions = Vec::new();
@@ -663,6 +810,9 @@ impl Validator<'_> {
             let at = format!("{file}: datapoint[{n}] ({})", d.id);
             *n += 1;
             self.check_id(&at, &d.id, &mut seen_dps);
+            if let Some(f) = &d.filter {
+                self.check_placeholders(&format!("{at}.filter"), f, &known_parameters);
+            }
             if let Some(spec) = self.datapoint_spec(&at, &d) {
                 datapoints.push(DataPoint {
                     id: d.id,
@@ -692,6 +842,7 @@ impl Validator<'_> {
             for (key, dp) in [
                 ("numerator", Some(&r.numerator)),
                 ("denominator", r.denominator.as_ref()),
+                ("basis", r.basis.as_ref()),
             ] {
                 if let Some(dp) = dp
                     && !seen_dps.contains(dp)
@@ -718,20 +869,74 @@ impl Validator<'_> {
                 }
                 (_, d) => d,
             };
+            if r.basis.is_some() && r.formula != Formula::Value {
+                self.problem(format!(
+                    "{at}.basis: only formula 'value' takes a basis; formula '{}' holds its denominator to min_denominator",
+                    r.formula.as_str()
+                ));
+            }
             let min_denominator = match (r.formula, r.min_denominator) {
                 (Formula::Share | Formula::Ratio, None) => Some(1.0),
                 (_, Some(m)) if !(m.is_finite() && m >= 0.0) => {
                     self.problem(format!("{at}.min_denominator: {m} must be a number >= 0"));
                     None
                 }
-                (Formula::Value, Some(_)) => {
+                (Formula::Value, Some(_)) if r.basis.is_none() => {
                     self.problem(format!(
-                        "{at}.min_denominator: formula 'value' has no denominator"
+                        "{at}.min_denominator: formula 'value' has no denominator; name the count the value is computed over as `basis` for min_denominator to apply to"
                     ));
                     None
                 }
                 (_, m) => m,
             };
+            match (r.direction, r.target) {
+                (Direction::TwoSided, Some(t)) if !t.is_finite() => {
+                    self.problem(format!("{at}.target: {t} must be a finite number"));
+                }
+                (Direction::HigherIsBetter | Direction::LowerIsBetter, Some(_)) => {
+                    self.problem(format!(
+                        "{at}.target: only direction = \"two_sided\" takes a target (the value that scores best)"
+                    ));
+                }
+                _ => {}
+            }
+            if r.sources.iter().any(|s| s.trim().is_empty()) {
+                self.problem(format!("{at}.sources: an entry is empty"));
+            }
+            let example = r.example.map(|e| Example {
+                text: e.text,
+                numerator: e.numerator,
+                denominator: e.denominator,
+                value: e.value,
+            });
+            if let Some(e) = &example {
+                let gated = r.formula != Formula::Value || r.basis.is_some();
+                let below = e
+                    .denominator
+                    .zip(min_denominator)
+                    .is_some_and(|(d, m)| d < m);
+                match (gated, e.denominator) {
+                    (true, None) => self.problem(format!(
+                        "{at}.example.denominator: the example needs the {} as well",
+                        if r.formula == Formula::Value { "basis" } else { "denominator" }
+                    )),
+                    (false, Some(_)) => self.problem(format!(
+                        "{at}.example.denominator: formula 'value' without a basis takes no denominator"
+                    )),
+                    _ if below => self.problem(format!(
+                        "{at}.example.denominator: below min_denominator, the example would be unavailable; pick a larger one"
+                    )),
+                    _ => match r.formula.apply(e.numerator, e.denominator) {
+                        Some(v) if (v - e.value).abs() <= 1e-6 * v.abs().max(1.0) => {}
+                        got => self.problem(format!(
+                            "{at}.example.value: {} does not follow from the formula ({}); fix the example",
+                            e.value,
+                            got.map(|g| format!("it gives {g}"))
+                                .unwrap_or_else(|| "it gives no value".into())
+                        )),
+                    },
+                }
+            }
             if r.definition.trim().is_empty()
                 || r.name_zh.trim().is_empty()
                 || r.name_en.trim().is_empty()
@@ -750,11 +955,16 @@ impl Validator<'_> {
                 formula: r.formula,
                 numerator: r.numerator,
                 denominator,
+                basis: r.basis,
                 min_denominator,
                 direction: r.direction,
+                target: r.target,
                 weight,
                 unit: r.unit,
                 rationale: r.rationale,
+                sources: r.sources,
+                exclusions: r.exclusions,
+                example,
             });
         }
         let complete = self.complete;
@@ -775,7 +985,54 @@ impl Validator<'_> {
             dimensions,
             datapoints,
             indicators,
+            parameters,
             sql: BTreeMap::new(),
+        }
+    }
+
+    fn parameters(&mut self, raw: Vec<RawParameter>) -> Vec<Parameter> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, p) in raw.into_iter().enumerate() {
+            let at = format!("framework.toml: parameter[{i}]");
+            self.check_id(&at, &p.id, &mut seen);
+            if PERIOD_PARAMETERS.contains(&p.id.as_str()) {
+                self.problem(format!(
+                    "{at}.id: '{}' is bound by the pipeline to the assessed quarter; choose another name",
+                    p.id
+                ));
+            }
+            if !p.value.is_finite() {
+                self.problem(format!("{at}.value: {} is not a finite number", p.value));
+            }
+            if p.description.trim().is_empty() {
+                self.problem(format!(
+                    "{at}.description: say what the number is and where it comes from"
+                ));
+            }
+            out.push(Parameter {
+                id: p.id,
+                value: p.value,
+                description: p.description,
+            });
+        }
+        out
+    }
+
+    /// Every `$name` in `sql` must be a period parameter or a framework
+    /// parameter.
+    fn check_placeholders(&mut self, at: &str, sql: &str, known: &BTreeSet<String>) {
+        for name in placeholders(sql) {
+            if !known.contains(&name) {
+                self.problem(format!(
+                    "{at}: ${name} is not a parameter; define it as a [[parameter]] in framework.toml or use one of {}",
+                    known
+                        .iter()
+                        .map(|k| format!("${k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
         }
     }
 
@@ -981,6 +1238,26 @@ impl Validator<'_> {
             window,
         })
     }
+}
+
+/// The `$name` placeholders of an SQL text, in order of appearance (an
+/// untokenisable text has none here; planning reports it).
+pub fn placeholders(sql: &str) -> Vec<String> {
+    let dialect = GenericDialect {};
+    let Ok(tokens) = datafusion::sql::sqlparser::tokenizer::Tokenizer::new(&dialect, sql).tokenize()
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for t in tokens {
+        if let Token::Placeholder(p) = t
+            && let Some(name) = p.strip_prefix('$')
+            && !out.iter().any(|o| o == name)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// A filter must be exactly one SQL expression (no statement, no `;`, no

@@ -58,9 +58,7 @@ pub fn compute(framework: &Framework, table: &DataPointTable) -> Vec<IndicatorVa
 /// Why an indicator has no value anywhere this run, from its data points'
 /// availability; `None` when they are available.
 fn unavailable(ind: &Indicator, table: &DataPointTable) -> Option<CellStatus> {
-    [Some(&ind.numerator), ind.denominator.as_ref()]
-        .into_iter()
-        .flatten()
+    ind.datapoints()
         .find_map(|dp| match table.availability.get(dp) {
             Some(Availability::Available) => None,
             Some(Availability::NotCovered(_)) => Some(CellStatus::NotCovered),
@@ -81,7 +79,7 @@ fn compute_one(ind: &Indicator, table: &DataPointTable) -> IndicatorValues {
     let mut status = vec![CellStatus::NoData; n];
     for v in 0..n {
         let num = table.value(&ind.numerator, v);
-        let den = ind.denominator.as_ref().map(|d| table.value(d, v));
+        let den = ind.gate().map(|d| table.value(d, v));
         let (value, st) = evaluate(ind.formula, num, den, ind.min_denominator);
         raw[v] = value;
         status[v] = st;
@@ -94,7 +92,8 @@ fn compute_one(ind: &Indicator, table: &DataPointTable) -> IndicatorValues {
 }
 
 /// One cell: the formula applied to a numerator and an optional
-/// denominator.
+/// denominator (for `value`, the optional basis, which is only held to
+/// `min_denominator`).
 pub fn evaluate(
     formula: Formula,
     num: Option<f64>,
@@ -108,7 +107,14 @@ pub fn evaluate(
         return (None, CellStatus::NoData);
     }
     if formula == Formula::Value {
-        return (Some(num), CellStatus::Value);
+        return match den {
+            None => (Some(num), CellStatus::Value),
+            Some(None) => (None, CellStatus::NoData),
+            Some(Some(basis)) if basis < min_denominator.unwrap_or(0.0) => {
+                (None, CellStatus::BelowMinDenominator)
+            }
+            Some(Some(_)) => (Some(num), CellStatus::Value),
+        };
     }
     let Some(Some(den)) = den else {
         return (None, CellStatus::NoData);
@@ -116,14 +122,9 @@ pub fn evaluate(
     if den < min_denominator.unwrap_or(0.0) || den <= 0.0 {
         return (None, CellStatus::BelowMinDenominator);
     }
-    let value = match formula {
-        Formula::RatePer1000 => 1000.0 * num / den,
-        Formula::Share | Formula::Ratio | Formula::Value => num / den,
-    };
-    if value.is_finite() {
-        (Some(value), CellStatus::Value)
-    } else {
-        (None, CellStatus::NoData)
+    match formula.apply(num, Some(den)) {
+        Some(value) => (Some(value), CellStatus::Value),
+        None => (None, CellStatus::NoData),
     }
 }
 
@@ -156,6 +157,15 @@ mod tests {
         assert_eq!(
             evaluate(Formula::Value, Some(0.0), None, None),
             (Some(0.0), CellStatus::Value)
+        );
+        // value with a basis: the basis is only held to the minimum
+        assert_eq!(
+            evaluate(Formula::Value, Some(12.5), Some(Some(2.0)), Some(3.0)),
+            (None, CellStatus::BelowMinDenominator)
+        );
+        assert_eq!(
+            evaluate(Formula::Value, Some(12.5), Some(Some(3.0)), Some(3.0)),
+            (Some(12.5), CellStatus::Value)
         );
     }
 }

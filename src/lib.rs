@@ -6,12 +6,13 @@
 //! Modules follow the data's way through the pipeline:
 //! [`catalog`] → [`ingest`] → [`datapoints`] → [`indicators`] →
 //! [`scoring`] → [`outputs`], driven by [`pipeline`] and configured by the
-//! [`framework`]; [`contract`] states the input tables, [`generate`] makes
+//! [`framework`] (documented by [`docs`]); [`contract`] states the input tables, [`generate`] makes
 //! synthetic districts.
 
 pub mod catalog;
 pub mod contract;
 pub mod datapoints;
+pub mod docs;
 pub mod error;
 pub mod framework;
 pub mod generate;

@@ -104,6 +104,12 @@ pub enum IndicatorsAction {
     List,
     /// One indicator's documentation.
     Show { id: String },
+    /// The whole framework's reference in Markdown (docs/indicators.md).
+    Docs {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {

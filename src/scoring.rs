@@ -7,7 +7,9 @@
 //!   for `lower_is_better`; min and max over the villages with a value.
 //!   An indicator with no spread this quarter (max = min) cannot tell
 //!   villages apart and is left out of every village's index
-//!   (`no_variation`).
+//!   (`no_variation`). A `two_sided` indicator (both extremes are signals)
+//!   is normalised on its distance from its `target`, else from the
+//!   quarter's median, as `lower_is_better`.
 //! - dimension score = Σ wᵢ·nᵢ / Σ wᵢ over the dimension's indicators the
 //!   village has; index = Σ W_d·D_d / Σ W_d over the dimensions it has.
 //!   A cell's effective weight is (W_d/ΣW) × (wᵢ/Σw), its contribution the
@@ -21,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use crate::datapoints::Village;
-use crate::framework::{Direction, Framework, TierRule};
+use crate::framework::{Direction, Framework, Indicator, TierRule};
 use crate::indicators::{CellStatus, IndicatorValues};
 
 /// Decimals of the index as printed in `ranking.csv`; ranks and tiers use
@@ -87,6 +89,37 @@ pub struct Scores {
     pub cells: Vec<Vec<Cell>>,
 }
 
+/// The median of the values present (mean of the middle two for an even
+/// count); `None` without values.
+pub fn median(raw: &[Option<f64>]) -> Option<f64> {
+    let mut v: Vec<f64> = raw.iter().flatten().copied().collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+/// Normalises one indicator by its direction: min-max, or for a two-sided
+/// indicator min-max of the distance from its target (else the quarter's
+/// median), lower distance better.
+pub fn normalise(raw: &[Option<f64>], ind: &Indicator) -> Option<Vec<Option<f64>>> {
+    match ind.direction {
+        Direction::TwoSided => {
+            let target = ind.target.or_else(|| median(raw))?;
+            let distance: Vec<Option<f64>> =
+                raw.iter().map(|x| x.map(|x| (x - target).abs())).collect();
+            min_max(&distance, Direction::LowerIsBetter)
+        }
+        d => min_max(raw, d),
+    }
+}
+
 /// Min-max normalisation of one indicator; `None` where there is no value,
 /// and all `None` when the values have no spread.
 pub fn min_max(raw: &[Option<f64>], direction: Direction) -> Option<Vec<Option<f64>>> {
@@ -103,7 +136,9 @@ pub fn min_max(raw: &[Option<f64>], direction: Direction) -> Option<Vec<Option<f
             .map(|x| {
                 x.map(|x| match direction {
                     Direction::HigherIsBetter => 100.0 * (x - min) / (max - min),
-                    Direction::LowerIsBetter => 100.0 * (max - x) / (max - min),
+                    Direction::LowerIsBetter | Direction::TwoSided => {
+                        100.0 * (max - x) / (max - min)
+                    }
                 })
             })
             .collect(),
@@ -115,7 +150,7 @@ pub fn score(framework: &Framework, villages: &[Village], values: &[IndicatorVal
     let n = villages.len();
     let mut cells: Vec<Vec<Cell>> = Vec::with_capacity(values.len());
     for (ind, v) in framework.indicators.iter().zip(values) {
-        let norm = min_max(&v.raw, ind.direction);
+        let norm = normalise(&v.raw, ind);
         cells.push(
             (0..n)
                 .map(|i| {
@@ -318,6 +353,13 @@ mod tests {
         );
         assert!(min_max(&[Some(2.0), Some(2.0), None], Direction::LowerIsBetter).is_none());
         assert!(min_max(&[None, None], Direction::LowerIsBetter).is_none());
+    }
+
+    #[test]
+    fn medians_by_hand() {
+        assert_eq!(median(&[Some(3.0), None, Some(1.0), Some(2.0)]), Some(2.0));
+        assert_eq!(median(&[Some(4.0), Some(1.0), Some(2.0), Some(10.0)]), Some(3.0));
+        assert_eq!(median(&[None]), None);
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl sqllogictest::DB for Engine {
                 Some(s) => ctx
                     .sql_with_options(s, framework_sql_options())
                     .await?
-                    .with_param_values(parameters(quarter))?,
+                    .with_param_values(parameters(quarter, &[]))?,
                 None => ctx.sql(sql).await?,
             };
             df.collect().await
