@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use qinglian::docs;
 use qinglian::framework::{Direction, Framework};
 use qinglian::generate::{self, GenerateOptions};
 use qinglian::pipeline::{self, RunOptions};
+use qinglian::{calibration, docs};
 
 use crate::{Cli, Command, IndicatorsAction};
 
@@ -128,6 +128,72 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 out.display(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::GenerateFramework {
+            out,
+            from,
+            indicators,
+            datapoints,
+        } => {
+            let base = Framework::load(&from)?;
+            let summary = generate::scale_framework(
+                &base,
+                &out,
+                generate::ScaleOptions {
+                    indicators,
+                    datapoints,
+                },
+            )
+            .map_err(qinglian::Error::from)?;
+            println!(
+                "wrote {} ({} indicators, {} of them generated; {} data points, {} generated); run it with --framework {}",
+                out.display(),
+                summary.indicators,
+                summary.generated_indicators,
+                summary.datapoints,
+                summary.generated_datapoints,
+                out.join("indicators").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate {
+            data,
+            catalog,
+            framework,
+            truth,
+            quarter,
+            out,
+        } => {
+            let truth = truth.unwrap_or_else(|| data.join("ground_truth.csv"));
+            let known = calibration::read_truth(&truth)?;
+            let opts = RunOptions {
+                data_dir: data.clone(),
+                catalog,
+                framework_dir: framework,
+                quarter,
+                out_dir: None,
+                threads: None,
+            };
+            let assessed = runtime()?.block_on(pipeline::assess(&opts))?;
+            let result = calibration::measure(&assessed, &known);
+            let page = calibration::render(
+                &result,
+                &format!(
+                    "Calibration of `{}` {} on {}",
+                    assessed.framework.meta.id,
+                    assessed.framework.meta.version,
+                    data.display()
+                ),
+            );
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, page)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+                None => print!("{page}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Indicators { framework, action } => {

@@ -67,7 +67,10 @@ pub fn minimum_text(i: &Indicator) -> String {
 }
 
 /// The framework parameters an indicator's data points read.
-pub fn parameters_used<'a>(fw: &'a Framework, i: &Indicator) -> Vec<&'a crate::framework::Parameter> {
+pub fn parameters_used<'a>(
+    fw: &'a Framework,
+    i: &Indicator,
+) -> Vec<&'a crate::framework::Parameter> {
     let mut names: Vec<String> = Vec::new();
     for dp in i.datapoints().filter_map(|d| fw.datapoint(d)) {
         let text = match &dp.spec {
@@ -107,7 +110,11 @@ pub fn indicator_page(fw: &Framework, i: &Indicator, heading: &str) -> String {
     }
     let _ = writeln!(s, "| direction | {} |", cell(&direction_text(i)));
     let _ = writeln!(s, "| minimum | {} |", cell(&minimum_text(i)));
-    let _ = writeln!(s, "| weight | {} (within its dimension) |", number(i.weight));
+    let _ = writeln!(
+        s,
+        "| weight | {} (within its dimension) |",
+        number(i.weight)
+    );
     s.push('\n');
     let _ = writeln!(s, "**Definition.** {}\n", i.definition.trim());
     if let Some(x) = &i.exclusions {
@@ -182,7 +189,10 @@ pub fn framework_page(fw: &Framework) -> String {
         fw.dimensions.len()
     );
     let _ = writeln!(s, "## Dimensions\n");
-    let _ = writeln!(s, "| dimension | name | weight | indicators |\n|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| dimension | name | weight | indicators |\n|---|---|---|---|"
+    );
     for d in &fw.dimensions {
         let n = fw.indicators.iter().filter(|i| i.dimension == d.id).count();
         let _ = writeln!(
@@ -214,7 +224,10 @@ pub fn framework_page(fw: &Framework) -> String {
         if let Some(desc) = &d.description {
             let _ = writeln!(s, "{}\n", desc.trim());
         }
-        let _ = writeln!(s, "| indicator | name | direction | minimum |\n|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "| indicator | name | direction | minimum |\n|---|---|---|---|"
+        );
         for i in fw.indicators.iter().filter(|i| i.dimension == d.id) {
             let _ = writeln!(
                 s,
@@ -225,10 +238,7 @@ pub fn framework_page(fw: &Framework) -> String {
                 cell(&i.name_en),
                 i.direction.as_str(),
                 i.gate()
-                    .map(|g| format!(
-                        "{g} ≥ {}",
-                        number(i.min_denominator.unwrap_or(0.0))
-                    ))
+                    .map(|g| format!("{g} ≥ {}", number(i.min_denominator.unwrap_or(0.0))))
                     .unwrap_or_else(|| "–".into())
             );
         }

@@ -1244,7 +1244,8 @@ impl Validator<'_> {
 /// untokenisable text has none here; planning reports it).
 pub fn placeholders(sql: &str) -> Vec<String> {
     let dialect = GenericDialect {};
-    let Ok(tokens) = datafusion::sql::sqlparser::tokenizer::Tokenizer::new(&dialect, sql).tokenize()
+    let Ok(tokens) =
+        datafusion::sql::sqlparser::tokenizer::Tokenizer::new(&dialect, sql).tokenize()
     else {
         return Vec::new();
     };

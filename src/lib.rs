@@ -5,10 +5,11 @@
 //!
 //! Modules follow the data's way through the pipeline:
 //! [`catalog`] → [`ingest`] → [`datapoints`] → [`indicators`] →
-//! [`scoring`] → [`outputs`], driven by [`pipeline`] and configured by the
+//! [`scoring`] → [`outputs`] (or [`calibration`] against known cases), driven by [`pipeline`] and configured by the
 //! [`framework`] (documented by [`docs`]); [`contract`] states the input tables, [`generate`] makes
 //! synthetic districts.
 
+pub mod calibration;
 pub mod catalog;
 pub mod contract;
 pub mod datapoints;

@@ -89,6 +89,39 @@ pub enum Command {
         #[arg(long)]
         defects: bool,
     },
+    /// Grow a framework with generated indicators and data points, to test
+    /// and measure the engine at the scale of a 188-indicator platform.
+    GenerateFramework {
+        /// Output directory: <out>/indicators and <out>/sql are replaced.
+        #[arg(long)]
+        out: PathBuf,
+        /// The framework to grow.
+        #[arg(long, default_value = "indicators")]
+        from: PathBuf,
+        #[arg(long, default_value_t = 188)]
+        indicators: usize,
+        #[arg(long, default_value_t = 202)]
+        datapoints: usize,
+    },
+    /// Measure which indicators catch which known pattern (AUC per pattern
+    /// and indicator), from a truth file of known villages.
+    Calibrate {
+        #[arg(long, default_value = "data-samples")]
+        data: PathBuf,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        #[arg(long, default_value = "indicators")]
+        framework: PathBuf,
+        /// CSV village_code,pattern,from_quarter,to_quarter; default
+        /// <data>/ground_truth.csv.
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        #[arg(long)]
+        quarter: Option<Quarter>,
+        /// Write the Markdown here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List the framework's indicators, or show one.
     Indicators {
         #[arg(long, default_value = "indicators")]

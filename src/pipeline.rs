@@ -148,8 +148,31 @@ struct VillageCounts {
     insufficient_data: usize,
 }
 
-/// Runs the whole pipeline and publishes the outputs.
-pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
+/// A quarter assessed in memory: everything a report is written from.
+pub struct Assessment {
+    pub framework: Framework,
+    pub catalog: Catalog,
+    pub ingested: Ingested,
+    pub quarter: Quarter,
+    pub table: DataPointTable,
+    pub values: Vec<indicators::IndicatorValues>,
+    pub scores: Scores,
+}
+
+impl std::fmt::Debug for Assessment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assessment")
+            .field("framework", &self.framework.meta.id)
+            .field("quarter", &self.quarter)
+            .field("villages", &self.table.villages.len())
+            .field("indicators", &self.values.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads, ingests, computes and scores one quarter without writing
+/// anything (`run` publishes it; `calibrate` measures it).
+pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let framework = Framework::load(&opts.framework_dir)?;
     datapoints::check(&framework).await?;
     let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
@@ -178,6 +201,28 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     tracing::info!(%quarter, datapoints = table.values.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
     let values = indicators::compute(&framework, &table);
     let scores = scoring::score(&framework, &table.villages, &values);
+    Ok(Assessment {
+        framework,
+        catalog,
+        ingested,
+        quarter,
+        table,
+        values,
+        scores,
+    })
+}
+
+/// Runs the whole pipeline and publishes the outputs.
+pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
+    let Assessment {
+        framework,
+        catalog,
+        ingested,
+        quarter,
+        table,
+        values: _,
+        scores,
+    } = assess(opts).await?;
 
     let out_dir = opts
         .out_dir

@@ -358,7 +358,10 @@ mod tests {
     #[test]
     fn medians_by_hand() {
         assert_eq!(median(&[Some(3.0), None, Some(1.0), Some(2.0)]), Some(2.0));
-        assert_eq!(median(&[Some(4.0), Some(1.0), Some(2.0), Some(10.0)]), Some(3.0));
+        assert_eq!(
+            median(&[Some(4.0), Some(1.0), Some(2.0), Some(10.0)]),
+            Some(3.0)
+        );
         assert_eq!(median(&[None]), None);
     }
 

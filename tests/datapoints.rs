@@ -156,3 +156,52 @@ async fn a_source_that_ends_early_is_not_covered_not_zero() {
         datapoints::Availability::Available
     ));
 }
+
+#[tokio::test]
+async fn framework_parameters_are_bound_in_filters_and_move_the_result() {
+    let d = handcalc_district();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = handcalc_framework_copy(tmp.path(), None);
+    std::fs::write(
+        dir.join("datapoints/params.toml"),
+        r#"
+[[datapoint]]
+id = "trd_big"
+name_zh = "大额项目"
+name_en = "Projects at or above the threshold"
+source = "trading"
+aggregate = "count"
+filter = "budget >= $big_budget"
+
+[[datapoint]]
+id = "pet_acc_year"
+name_zh = "滚动一年检举控告"
+name_en = "Accusations, rolling year"
+source = "petitions"
+aggregate = "count"
+filter = "kind = 'accusation'"
+window = "rolling_year"
+"#,
+    )
+    .unwrap();
+    let main = dir.join("framework.toml");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let with = |value: &str| {
+        format!(
+            "{text}\n[[parameter]]\nid = \"big_budget\"\nvalue = {value}\ndescription = \"Budget from which a project counts as big.\"\n"
+        )
+    };
+    std::fs::write(&main, with("60000.0")).unwrap();
+    let t = compute(&d, &Framework::load(&dir).unwrap(), "2026Q3").await;
+    // Budgets in the quarter: V1 t1 95000, t2 50000 | none | V3 t3 10000.
+    assert_eq!(row(&t, "trd_big"), vec![Some(1.0), Some(0.0), Some(0.0)]);
+    // Rolling year [2025-10-01, 2026-10-01): p1 p3 (p6 on the end day) |
+    // p4 p5 (p7 on 2025-06-30 is out) | none
+    assert_eq!(
+        row(&t, "pet_acc_year"),
+        vec![Some(2.0), Some(2.0), Some(0.0)]
+    );
+    std::fs::write(&main, with("10000.0")).unwrap();
+    let t = compute(&d, &Framework::load(&dir).unwrap(), "2026Q3").await;
+    assert_eq!(row(&t, "trd_big"), vec![Some(2.0), Some(0.0), Some(1.0)]);
+}

@@ -17,7 +17,7 @@ use datafusion::prelude::SessionContext;
 use qinglian::catalog::Catalog;
 use qinglian::contract;
 use qinglian::datapoints;
-use qinglian::framework::{Aggregate, DataPointSpec, Framework, OpenUntil, Window};
+use qinglian::framework::{Aggregate, DataPointSpec, Framework, OpenUntil, Parameter, Window};
 use qinglian::generate::{self, GenerateOptions};
 use qinglian::ingest;
 use qinglian::period::Quarter;
@@ -189,7 +189,7 @@ async fn no_person_key_appears_in_any_output() {
 
 /// One plain query per data point, windows written with literal dates:
 /// independent of the fused compilation and of parameter binding.
-fn naive_sql(spec: &DataPointSpec, q: Quarter) -> String {
+fn naive_sql(spec: &DataPointSpec, q: Quarter, parameters: &[Parameter]) -> String {
     let DataPointSpec::Aggregate {
         source,
         aggregate,
@@ -217,6 +217,11 @@ fn naive_sql(spec: &DataPointSpec, q: Quarter) -> String {
             d(q.offset(-4).start()),
             d(q.start())
         ),
+        Window::RollingYear => format!(
+            "{event} >= {} AND {event} < {}",
+            d(q.offset(-3).start()),
+            d(q.end())
+        ),
         Window::ToDate => format!("{event} < {}", d(q.end())),
         Window::Active => format!(
             "start_date < {} AND (end_date IS NULL OR end_date >= {})",
@@ -225,6 +230,14 @@ fn naive_sql(spec: &DataPointSpec, q: Quarter) -> String {
         ),
     };
     if let Some(f) = filter {
+        // Framework parameters pasted as literals, longest name first so
+        // that no name is replaced inside a longer one.
+        let mut f = f.to_string();
+        let mut params: Vec<&Parameter> = parameters.iter().collect();
+        params.sort_by_key(|p| std::cmp::Reverse(p.id.len()));
+        for p in params {
+            f = f.replace(&format!("${}", p.id), &format!("{:?}", p.value));
+        }
         wh = format!("({wh}) AND ({f})");
     }
     let c = column.unwrap_or("");
@@ -279,7 +292,7 @@ async fn fused_queries_equal_one_naive_query_per_datapoint() {
         let DataPointSpec::Aggregate { aggregate, .. } = &dp.spec else {
             continue;
         };
-        let sql = naive_sql(&dp.spec, q);
+        let sql = naive_sql(&dp.spec, q, &fw.parameters);
         let mut expected: Vec<Option<f64>> =
             vec![aggregate.zero_when_empty().then_some(0.0); table.villages.len()];
         for b in ctx.sql(&sql).await.unwrap().collect().await.unwrap() {

@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::repo;
+use qinglian::docs;
 use qinglian::error::Error;
-use qinglian::framework::{DataPointSpec, Framework};
+use qinglian::framework::{DataPointSpec, Direction, Framework};
 
 fn default_framework() -> Framework {
     Framework::load(&repo().join("indicators")).unwrap_or_else(|e| panic!("{e}"))
@@ -19,10 +20,16 @@ fn default_framework() -> Framework {
 #[test]
 fn default_framework_covers_every_source_and_crossmatches() {
     let fw = default_framework();
+    let datapoints = fw
+        .datapoints
+        .iter()
+        .filter(|d| !matches!(d.spec, DataPointSpec::Builtin(_)))
+        .count();
     assert!(
-        fw.indicators.len() >= 24,
-        "{} indicators",
-        fw.indicators.len()
+        fw.indicators.len() >= 60 && datapoints >= 70 && fw.dimensions.len() >= 5,
+        "{} indicators, {datapoints} data points, {} dimensions",
+        fw.indicators.len(),
+        fw.dimensions.len()
     );
     let mut sources = BTreeSet::new();
     for dp in &fw.datapoints {
@@ -36,25 +43,231 @@ fn default_framework_covers_every_source_and_crossmatches() {
         .indicators
         .iter()
         .filter(|i| {
-            [Some(&i.numerator), i.denominator.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|d| {
-                    matches!(&fw.datapoint(d).unwrap().spec, DataPointSpec::Sql { file, .. }
+            i.datapoints().any(|d| {
+                matches!(&fw.datapoint(d).unwrap().spec, DataPointSpec::Sql { file, .. }
                     if { let s = &fw.sql[file]; s.contains("cadres") || s.contains("relations") })
-                })
+            })
         })
         .map(|i| i.id.as_str())
         .collect();
     assert!(cross.len() >= 4, "{cross:?}");
+    assert!(
+        fw.indicators
+            .iter()
+            .any(|i| i.direction == Direction::TwoSided),
+        "beneficiaries per 1,000 is two-sided"
+    );
+}
+
+/// Every default indicator carries its whole documentation: names,
+/// definition, rationale, sources, exclusions, unit, a worked example and a
+/// minimum below which a village is unavailable.
+#[test]
+fn every_default_indicator_is_documented() {
+    let fw = default_framework();
+    let mut missing = Vec::new();
     for i in &fw.indicators {
-        assert!(!i.name_zh.is_empty() && !i.name_en.is_empty(), "{}", i.id);
-        assert!(
-            i.definition.split_whitespace().count() >= 15,
-            "{}: definition too short",
-            i.id
-        );
+        let mut lack = Vec::new();
+        if i.name_zh.trim().is_empty() || i.name_en.trim().is_empty() {
+            lack.push("names");
+        }
+        if i.definition.split_whitespace().count() < 15 {
+            lack.push("definition (15 words or more)");
+        }
+        if i.rationale
+            .as_deref()
+            .is_none_or(|r| r.split_whitespace().count() < 15)
+        {
+            lack.push("rationale (15 words or more)");
+        }
+        if i.sources.is_empty() {
+            lack.push("sources");
+        }
+        if i.exclusions.as_deref().is_none_or(|x| x.trim().is_empty()) {
+            lack.push("exclusions");
+        }
+        if i.unit.is_none() {
+            lack.push("unit");
+        }
+        if i.example.is_none() {
+            lack.push("example");
+        }
+        if i.gate().is_none() || i.min_denominator.is_none() {
+            lack.push("min_denominator (with a denominator or basis)");
+        }
+        if !lack.is_empty() {
+            missing.push(format!("{}: {}", i.id, lack.join(", ")));
+        }
     }
+    assert!(
+        missing.is_empty(),
+        "undocumented indicators:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// `docs/indicators.md` is generated from the framework; regenerate it with
+/// `cargo run -- indicators docs --out docs/indicators.md`.
+#[test]
+fn docs_indicators_md_is_in_step_with_the_framework() {
+    let fw = default_framework();
+    let want = docs::framework_page(&fw);
+    let path = repo().join("docs/indicators.md");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/indicators.md differs from the framework; run `cargo run -- indicators docs --out docs/indicators.md`"
+    );
+    for i in &fw.indicators {
+        assert!(have.contains(&format!("`{}`", i.id)), "{}", i.id);
+    }
+}
+
+#[test]
+fn parameter_target_basis_and_example_mistakes_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw");
+    write(
+        &fw,
+        "framework.toml",
+        &format!(
+            "{MAIN}\n[[parameter]]\nid = \"quarter_start\"\nvalue = 1.0\ndescription = \"x\"\n\n[[parameter]]\nid = \"limit\"\nvalue = nan\ndescription = \"\"\n"
+        ),
+    );
+    write(
+        &fw,
+        "datapoints/a.toml",
+        r#"
+[[datapoint]]
+id = "n"
+name_zh = "n"
+name_en = "n"
+source = "trading"
+aggregate = "count"
+filter = "budget > $undefined_threshold"
+
+[[datapoint]]
+id = "m"
+name_zh = "m"
+name_en = "m"
+source = "trading"
+aggregate = "mean"
+column = "budget"
+window = "rolling_year"
+"#,
+    );
+    write(
+        &fw,
+        "definitions/d.toml",
+        r#"
+[[indicator]]
+id = "i_target"
+dimension = "d"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "rate_per_1000"
+numerator = "n"
+direction = "lower_is_better"
+target = 3.0
+
+[[indicator]]
+id = "i_basis"
+dimension = "d"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "share"
+numerator = "n"
+denominator = "n"
+basis = "n"
+direction = "lower_is_better"
+
+[[indicator]]
+id = "i_value_min"
+dimension = "d"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "value"
+numerator = "m"
+min_denominator = 3
+direction = "lower_is_better"
+
+[[indicator]]
+id = "i_example"
+dimension = "d"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "rate_per_1000"
+numerator = "n"
+min_denominator = 100
+direction = "two_sided"
+example = { text = "A village of 2,000 with 3.", numerator = 3, denominator = 2000, value = 15 }
+
+[[indicator]]
+id = "i_example_small"
+dimension = "d"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "share"
+numerator = "n"
+denominator = "n"
+min_denominator = 3
+direction = "lower_is_better"
+example = { text = "Two of two.", numerator = 2, denominator = 2, value = 1 }
+"#,
+    );
+    let err = Framework::load(&fw).unwrap_err();
+    let Error::Framework { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    let all = problems.join("\n");
+    for needle in [
+        "parameter[0].id: 'quarter_start' is bound by the pipeline",
+        "parameter[1].value: NaN is not a finite number",
+        "parameter[1].description",
+        "$undefined_threshold is not a parameter",
+        "i_target).target: only direction = \"two_sided\" takes a target",
+        "i_basis).basis: only formula 'value' takes a basis",
+        "i_value_min).min_denominator: formula 'value' has no denominator",
+        "i_example).example.value: 15 does not follow from the formula (it gives 1.5)",
+        "i_example_small).example.denominator: below min_denominator",
+    ] {
+        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
+    }
+}
+
+#[test]
+fn an_undefined_parameter_in_an_sql_file_is_named_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw");
+    write(&fw, "framework.toml", MAIN);
+    write(
+        &fw,
+        "datapoints/a.toml",
+        "[[datapoint]]\nid = \"s\"\nname_zh = \"s\"\nname_en = \"s\"\nsql = \"s.sql\"\n",
+    );
+    write(
+        &fw,
+        "definitions/d.toml",
+        "[[indicator]]\nid = \"i\"\ndimension = \"d\"\nname_zh = \"i\"\nname_en = \"i\"\ndefinition = \"d\"\nformula = \"value\"\nnumerator = \"s\"\ndirection = \"lower_is_better\"\n",
+    );
+    // -- a comment naming $in_comment is not a placeholder
+    write(
+        &fw,
+        "../sql/s.sql",
+        "-- uses $in_comment only here\nSELECT village_code, COUNT(*) AS value FROM trading\nWHERE budget > $limit AND awarded_date >= $year_start\nGROUP BY village_code\n",
+    );
+    let err = Framework::load(&fw).unwrap_err().to_string();
+    assert!(
+        err.contains("sql/s.sql: $limit is not a parameter"),
+        "{err}"
+    );
+    assert!(!err.contains("in_comment"), "{err}");
+    assert!(!err.contains("$year_start is not"), "{err}");
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {

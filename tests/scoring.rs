@@ -216,3 +216,59 @@ async fn the_default_quarter_is_the_latest_every_source_reaches() {
     let o = pipeline::run(&opts).await.unwrap();
     assert_eq!(o.quarter.to_string(), "2026Q3");
 }
+
+/// Two indicators per dimension a and b, for the two-sided test.
+const TWO_SIDED: &str = r#"
+[[indicator]]
+id = "i_two_median"
+dimension = "a"
+name_zh = "双向（中位数）"
+name_en = "Two-sided, median"
+definition = "Accusations per 1,000 residents, scored by distance from the median."
+formula = "rate_per_1000"
+numerator = "pet_acc"
+direction = "two_sided"
+
+[[indicator]]
+id = "i_two_target"
+dimension = "b"
+name_zh = "双向（目标值）"
+name_en = "Two-sided, target"
+definition = "Accusations per 1,000 residents, scored by distance from 0.6."
+formula = "rate_per_1000"
+numerator = "pet_acc"
+direction = "two_sided"
+target = 0.6
+"#;
+
+#[tokio::test]
+async fn two_sided_indicators_score_the_distance_from_median_or_target() {
+    let d = handcalc::handcalc_district();
+    let framework_dir = handcalc_framework_copy(d.path(), Some(TWO_SIDED));
+    let opts = RunOptions {
+        data_dir: d.path().to_path_buf(),
+        framework_dir,
+        quarter: Some("2026Q3".parse().unwrap()),
+        out_dir: Some(d.path().join("out")),
+        ..RunOptions::default()
+    };
+    let o = pipeline::run(&opts).await.unwrap();
+    // Rates 1000·acc/pop: V1 1/2000 → 0.5, V2 1/1000 → 1.0, V3 0/4000 → 0.
+    // Median 0.5: distances 0, 0.5, 0.5 → 100·(0.5 − d)/0.5: 100, 0, 0 (the
+    // village far above and the one far below both score worst).
+    // Target 0.6: distances 0.1, 0.4, 0.6 → 100·(0.6 − d)/0.5: 100, 40, 0.
+    let norm = |k: usize| -> Vec<f64> {
+        o.scores.cells[k]
+            .iter()
+            .map(|c| c.normalised.unwrap())
+            .collect()
+    };
+    let raw: Vec<f64> = o.scores.cells[0].iter().map(|c| c.raw.unwrap()).collect();
+    assert_eq!(raw, [0.5, 1.0, 0.0], "raw values stay as computed");
+    for (got, want) in norm(0).iter().zip([100.0, 0.0, 0.0]) {
+        assert!(close(*got, want), "median: {:?}", norm(0));
+    }
+    for (got, want) in norm(1).iter().zip([100.0, 40.0, 0.0]) {
+        assert!(close(*got, want), "target: {:?}", norm(1));
+    }
+}

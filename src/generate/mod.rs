@@ -1,6 +1,7 @@
 //! Synthetic district generator: a fictional district's reference tables and
 //! four sources, written as Parquet by the data contract, with planted
-//! misconduct and its ground truth; deterministic by seed.
+//! misconduct and its ground truth; deterministic by seed. Also grows a
+//! framework to a given size for scale tests ([`scale_framework`]).
 //!
 //! Every (table, village, quarter) cell draws from its own ChaCha8 stream,
 //! so the output does not depend on the order in which cells are built, and
@@ -10,6 +11,7 @@
 mod assistance;
 mod cases;
 mod district;
+mod framework;
 mod names;
 mod petitions;
 mod reference;
@@ -28,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use crate::period::Quarter;
 use district::{District, MAX_PER_TOWNSHIP, MAX_TOWNSHIPS};
+pub use framework::{ScaleOptions, ScaleSummary, scale_framework};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]

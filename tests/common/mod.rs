@@ -235,3 +235,30 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Copies a directory tree (a framework fixture) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The handcalc framework copied into `to`, its definitions replaced by
+/// `definitions` (one file) when given, for tests that vary it.
+pub fn handcalc_framework_copy(to: &Path, definitions: Option<&str>) -> PathBuf {
+    let dir = to.join("framework");
+    copy_dir(&repo().join("tests/fixtures/frameworks/handcalc"), &dir);
+    if let Some(text) = definitions {
+        std::fs::remove_dir_all(dir.join("definitions")).unwrap();
+        std::fs::create_dir_all(dir.join("definitions")).unwrap();
+        std::fs::write(dir.join("definitions/all.toml"), text).unwrap();
+    }
+    dir
+}

@@ -1,0 +1,314 @@
+//! Calibration: which indicators catch which known pattern of misconduct.
+//! Given villages known to show a pattern in the assessed quarter (the
+//! generator's `ground_truth.csv`, or a district's own confirmed cases in
+//! the same layout), it measures for each pattern and indicator how well
+//! the indicator's score separates those villages from the villages with no
+//! known pattern: the AUC (area under the ROC curve; 1.0 = every known
+//! village scores worse than every clean one, 0.5 = chance), over the
+//! villages where the indicator has a value.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::period::Quarter;
+use crate::pipeline::Assessment;
+
+/// One known pattern in one village over a span of quarters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub village_code: String,
+    pub pattern: String,
+    pub from: Quarter,
+    pub to: Quarter,
+}
+
+/// Reads a truth file: CSV with the header
+/// `village_code,pattern,from_quarter,to_quarter`.
+pub fn read_truth(path: &Path) -> Result<Vec<Known>> {
+    let bad = |message: String| Error::Input {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(format!("no header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let want = ["village_code", "pattern", "from_quarter", "to_quarter"];
+    if header != want {
+        return Err(bad(format!(
+            "the header is {header:?}; a truth file has the columns {}",
+            want.join(",")
+        )));
+    }
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let quarter = |k: usize, col: &str| -> Result<Quarter> {
+            row[k].parse::<Quarter>().map_err(|_| {
+                bad(format!(
+                    "line {line}, column {col}: '{}' is not a quarter such as 2026Q3",
+                    &row[k]
+                ))
+            })
+        };
+        let (from, to) = (quarter(2, "from_quarter")?, quarter(3, "to_quarter")?);
+        if to < from {
+            return Err(bad(format!(
+                "line {line}: to_quarter {to} is before from_quarter {from}"
+            )));
+        }
+        if row[0].is_empty() || row[1].is_empty() {
+            return Err(bad(format!(
+                "line {line}: village_code and pattern must not be empty"
+            )));
+        }
+        out.push(Known {
+            village_code: row[0].to_string(),
+            pattern: row[1].to_string(),
+            from,
+            to,
+        });
+    }
+    Ok(out)
+}
+
+/// How one indicator separates one pattern's villages from clean ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catch {
+    pub indicator: String,
+    pub auc: f64,
+    /// Known villages where the indicator has a value.
+    pub positives: usize,
+    /// Clean villages where it has a value.
+    pub negatives: usize,
+}
+
+/// One pattern's results, indicators best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternResult {
+    pub pattern: String,
+    /// Villages known to show it, and no other pattern, in the quarter:
+    /// the positives every figure is measured on.
+    pub villages: usize,
+    /// Villages showing it together with another pattern, left out so that
+    /// one pattern's signal is not credited to another.
+    pub mixed: usize,
+    /// AUC of the index itself (lower index = more suspect).
+    pub index_auc: Option<f64>,
+    pub catches: Vec<Catch>,
+}
+
+/// The calibration of one quarter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    pub quarter: Quarter,
+    /// Scored villages with no known pattern in the quarter.
+    pub clean_villages: usize,
+    /// Truth rows naming a village that is not in the data.
+    pub unknown_villages: Vec<String>,
+    pub patterns: Vec<PatternResult>,
+}
+
+/// An indicator "catches" a pattern from this AUC on.
+pub const CATCH_AUC: f64 = 0.8;
+
+/// AUC of `suspicion` for positives against negatives (ties count half),
+/// by ranks; `None` without both.
+pub fn auc(positives: &[f64], negatives: &[f64]) -> Option<f64> {
+    if positives.is_empty() || negatives.is_empty() {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = positives
+        .iter()
+        .map(|&x| (x, true))
+        .chain(negatives.iter().map(|&x| (x, false)))
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut rank_sum = 0.0;
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        // Ranks i+1 ..= j+1 share their mean.
+        let mean_rank = (i + j + 2) as f64 / 2.0;
+        rank_sum += mean_rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
+        i = j + 1;
+    }
+    let (p, n) = (positives.len() as f64, negatives.len() as f64);
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
+}
+
+/// Measures every indicator against every pattern known in the quarter.
+pub fn measure(a: &Assessment, truth: &[Known]) -> Calibration {
+    let q = a.quarter;
+    let index: BTreeMap<&str, usize> = a
+        .table
+        .villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.code.as_str(), i))
+        .collect();
+    let unknown_villages: Vec<String> = truth
+        .iter()
+        .filter(|k| !index.contains_key(k.village_code.as_str()))
+        .map(|k| k.village_code.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let active: Vec<&Known> = truth
+        .iter()
+        .filter(|k| k.from <= q && q <= k.to && index.contains_key(k.village_code.as_str()))
+        .collect();
+    let flagged: BTreeSet<usize> = active
+        .iter()
+        .map(|k| index[k.village_code.as_str()])
+        .collect();
+    let clean: Vec<usize> = (0..a.table.villages.len())
+        .filter(|i| !flagged.contains(i))
+        .collect();
+    let patterns: BTreeSet<&str> = active.iter().map(|k| k.pattern.as_str()).collect();
+    let mut results = Vec::new();
+    for pattern in patterns {
+        let with: BTreeSet<usize> = active
+            .iter()
+            .filter(|k| k.pattern == pattern)
+            .map(|k| index[k.village_code.as_str()])
+            .collect();
+        let with_other: BTreeSet<usize> = active
+            .iter()
+            .filter(|k| k.pattern != pattern)
+            .map(|k| index[k.village_code.as_str()])
+            .collect();
+        let members: BTreeSet<usize> = with.difference(&with_other).copied().collect();
+        // Suspicion: a lower normalised score (or index) is more suspect.
+        let split = |f: &dyn Fn(usize) -> Option<f64>| -> (Vec<f64>, Vec<f64>) {
+            (
+                members.iter().filter_map(|&v| f(v).map(|x| -x)).collect(),
+                clean.iter().filter_map(|&v| f(v).map(|x| -x)).collect(),
+            )
+        };
+        let (p, n) = split(&|v| a.scores.villages[v].index);
+        let index_auc = auc(&p, &n);
+        let mut catches = Vec::new();
+        for (k, ind) in a.framework.indicators.iter().enumerate() {
+            let cells = &a.scores.cells[k];
+            let (p, n) = split(&|v| cells[v].normalised);
+            if let Some(x) = auc(&p, &n) {
+                catches.push(Catch {
+                    indicator: ind.id.clone(),
+                    auc: x,
+                    positives: p.len(),
+                    negatives: n.len(),
+                });
+            }
+        }
+        catches.sort_by(|a, b| b.auc.total_cmp(&a.auc).then(a.indicator.cmp(&b.indicator)));
+        results.push(PatternResult {
+            pattern: pattern.to_string(),
+            villages: members.len(),
+            mixed: with.len() - members.len(),
+            index_auc,
+            catches,
+        });
+    }
+    Calibration {
+        quarter: q,
+        clean_villages: clean.len(),
+        unknown_villages,
+        patterns: results,
+    }
+}
+
+/// The calibration as Markdown: per pattern, the indicators that catch it
+/// (AUC ≥ [`CATCH_AUC`]) and the next best, with the villages behind each
+/// figure.
+pub fn render(c: &Calibration, title: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {title}\n");
+    let _ = writeln!(
+        s,
+        "Quarter {}; {} villages with no known pattern. AUC: the chance that a village \
+         known to show the pattern scores worse on the indicator than a clean village \
+         (1.0 perfect, 0.5 chance), over the villages where the indicator has a value. \
+         Each pattern is measured on the villages that show it alone; villages showing it \
+         with another pattern are left out. An indicator catches a pattern at AUC ≥ {CATCH_AUC}.\n",
+        c.quarter, c.clean_villages
+    );
+    if !c.unknown_villages.is_empty() {
+        let _ = writeln!(
+            s,
+            "Truth rows naming villages not in the data (left out): {}\n",
+            c.unknown_villages.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "| pattern | villages (alone / with another) | index AUC | indicators that catch it (AUC) |\n|---|---|---|---|"
+    );
+    for p in &c.patterns {
+        let caught: Vec<String> = p
+            .catches
+            .iter()
+            .filter(|x| x.auc >= CATCH_AUC)
+            .map(|x| format!("`{}` {:.3}", x.indicator, x.auc))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} / {} | {} | {} |",
+            p.pattern,
+            p.villages,
+            p.mixed,
+            p.index_auc
+                .map(|x| format!("{x:.3}"))
+                .unwrap_or_else(|| "–".into()),
+            if caught.is_empty() {
+                "none".to_string()
+            } else {
+                caught.join(", ")
+            }
+        );
+    }
+    s.push('\n');
+    for p in &c.patterns {
+        let _ = writeln!(s, "## {}\n", p.pattern);
+        let _ = writeln!(
+            s,
+            "| indicator | AUC | known villages with a value | clean villages with a value |\n|---|---|---|---|"
+        );
+        for x in p.catches.iter().take(12) {
+            let _ = writeln!(
+                s,
+                "| `{}` | {:.3} | {} of {} | {} |",
+                x.indicator, x.auc, x.positives, p.villages, x.negatives
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_by_hand() {
+        // Every positive above every negative.
+        assert_eq!(auc(&[3.0, 4.0], &[1.0, 2.0]), Some(1.0));
+        assert_eq!(auc(&[1.0], &[2.0]), Some(0.0));
+        // Pairs: (2 vs 1) win, (2 vs 2) tie, (2 vs 3) loss -> 1.5 / 3.
+        assert_eq!(auc(&[2.0], &[1.0, 2.0, 3.0]), Some(0.5));
+        // (3 vs 1) (3 vs 2) win, (1 vs 1) tie, (1 vs 2) loss -> 2.5 / 4.
+        assert_eq!(auc(&[3.0, 1.0], &[1.0, 2.0]), Some(0.625));
+        assert_eq!(auc(&[], &[1.0]), None);
+    }
+}
