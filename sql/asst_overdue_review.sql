@@ -1,6 +1,8 @@
 -- Active dibao/tekun enrolments whose eligibility review is overdue: the last
 -- review (or, if never reviewed, the approval) is more than one year before
--- the quarter's start. Date arithmetic is kept here, out of the TOML filters.
+-- the quarter's start (a review exactly one year before it is not overdue).
+-- Temporary, disability and other programmes have no periodic review.
+-- Date arithmetic is kept here, out of the TOML filters.
 -- Feeds data point: asst_overdue_reviews
 SELECT village_code,
        COUNT(*) AS value

@@ -90,6 +90,15 @@ pub struct Catch {
     pub negatives: usize,
 }
 
+impl Catch {
+    /// Whether the indicator catches the pattern: AUC ≥ [`CATCH_AUC`] over
+    /// at least half of the pattern's villages (an indicator with a value
+    /// in one known village proves nothing).
+    pub fn catches(&self, villages: usize) -> bool {
+        self.auc >= CATCH_AUC && self.positives * 2 >= villages && self.positives >= 1
+    }
+}
+
 /// One pattern's results, indicators best first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternResult {
@@ -240,7 +249,8 @@ pub fn render(c: &Calibration, title: &str) -> String {
          known to show the pattern scores worse on the indicator than a clean village \
          (1.0 perfect, 0.5 chance), over the villages where the indicator has a value. \
          Each pattern is measured on the villages that show it alone; villages showing it \
-         with another pattern are left out. An indicator catches a pattern at AUC ≥ {CATCH_AUC}.\n",
+         with another pattern are left out. An indicator catches a pattern at AUC ≥ {CATCH_AUC} \
+         with a value in at least half of the pattern's villages.\n",
         c.quarter, c.clean_villages
     );
     if !c.unknown_villages.is_empty() {
@@ -258,7 +268,7 @@ pub fn render(c: &Calibration, title: &str) -> String {
         let caught: Vec<String> = p
             .catches
             .iter()
-            .filter(|x| x.auc >= CATCH_AUC)
+            .filter(|x| x.catches(p.villages))
             .map(|x| format!("`{}` {:.3}", x.indicator, x.auc))
             .collect();
         let _ = writeln!(

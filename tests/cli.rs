@@ -39,14 +39,31 @@ fn indicators_list_and_show() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(n >= 24, "{t}");
+    assert!(n >= 60, "{t}");
 
-    let o = qinglian(&["indicators", "show", "pet_accusation_rate"]);
+    let o = qinglian(&["indicators", "show", "trd_below_threshold_share"]);
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
-    assert!(
-        t.contains("rate_per_1000") && t.contains("lower_is_better") && t.contains("data points:"),
-        "{t}"
+    for needle in [
+        "`trd_below_threshold_share`",
+        "**Definition.**",
+        "**Exclusions.**",
+        "**Rationale.**",
+        "**Example.**",
+        "**Sources.**",
+        "lower is better",
+        "numerator `trd_below_threshold`",
+        "`$approval_threshold` = 100000",
+    ] {
+        assert!(t.contains(needle), "missing {needle} in\n{t}");
+    }
+
+    let o = qinglian(&["indicators", "docs"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        std::fs::read_to_string(repo().join("docs/indicators.md")).unwrap(),
+        "indicators docs prints docs/indicators.md"
     );
 
     let o = qinglian(&["indicators", "show", "no_such_indicator"]);

@@ -225,14 +225,22 @@ fn every_framework_data_point_and_indicator_is_hand_checked() {
         .collect();
     let expected = expected_datapoints();
     let checked: BTreeSet<&str> = expected.iter().map(|(id, _)| *id).collect();
-    assert_eq!(checked.len(), expected.len(), "a data point is listed twice");
+    assert_eq!(
+        checked.len(),
+        expected.len(),
+        "a data point is listed twice"
+    );
     assert_eq!(
         checked, in_framework,
         "hand-checked data points differ from the framework's"
     );
     let expected = expected_indicators();
     let checked: BTreeSet<&str> = expected.iter().map(|(id, _)| *id).collect();
-    assert_eq!(checked.len(), expected.len(), "an indicator is listed twice");
+    assert_eq!(
+        checked.len(),
+        expected.len(),
+        "an indicator is listed twice"
+    );
     let in_framework: BTreeSet<&str> = fw.indicators.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(
         checked, in_framework,
