@@ -233,10 +233,21 @@ fn naive_sql(spec: &DataPointSpec, q: Quarter, parameters: &[Parameter]) -> Stri
         // Framework parameters pasted as literals, longest name first so
         // that no name is replaced inside a longer one.
         let mut f = f.to_string();
-        let mut params: Vec<&Parameter> = parameters.iter().collect();
-        params.sort_by_key(|p| std::cmp::Reverse(p.id.len()));
-        for p in params {
-            f = f.replace(&format!("${}", p.id), &format!("{:?}", p.value));
+        let mut params: Vec<(String, String)> = parameters
+            .iter()
+            .map(|p| (p.id.clone(), format!("{:?}", p.value)))
+            .collect();
+        params.extend([
+            ("quarter_start".to_string(), d(q.start())),
+            ("quarter_end".to_string(), d(q.end())),
+            ("quarter_last".to_string(), d(q.end().pred_opt().unwrap())),
+            ("previous_start".to_string(), d(q.previous().start())),
+            ("trailing_start".to_string(), d(q.offset(-4).start())),
+            ("year_start".to_string(), d(q.offset(-3).start())),
+        ]);
+        params.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        for (id, value) in params {
+            f = f.replace(&format!("${id}"), &value);
         }
         wh = format!("({wh}) AND ({f})");
     }

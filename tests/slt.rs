@@ -6,7 +6,9 @@
 //!   the quarter's parameters bound (`$quarter_start`, …);
 //! - `file <name>.sql` runs a data-point file of the default framework's
 //!   `sql/` directory the same way;
-//! - `quarter 2026Q2` changes the quarter bound (default 2026Q3).
+//! - `quarter 2026Q2` changes the quarter bound (default 2026Q3);
+//! - `parameter <id> <value>` sets a framework parameter (bound as `$id`;
+//!   the default framework's parameters are bound from the start).
 //!
 //! Cells print as text, `NULL` for null and `(empty)` for an empty string.
 //!
@@ -22,12 +24,14 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use qinglian::datapoints::{framework_sql_options, parameters};
+use qinglian::framework::{Framework, Parameter};
 use qinglian::period::Quarter;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
 struct Engine {
     ctx: SessionContext,
     quarter: Quarter,
+    parameters: Vec<Parameter>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -44,6 +48,23 @@ impl sqllogictest::DB for Engine {
                 .map_err(|e| DataFusionError::Plan(format!("{e}")))?;
             return Ok(DBOutput::StatementComplete(0));
         }
+        if let Some(rest) = sql.strip_prefix("parameter ") {
+            let (id, value) = rest
+                .trim()
+                .split_once(' ')
+                .ok_or_else(|| DataFusionError::Plan(format!("parameter <id> <value>: {rest}")))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .map_err(|e| DataFusionError::Plan(format!("{value}: {e}")))?;
+            self.parameters.retain(|p| p.id != id);
+            self.parameters.push(Parameter {
+                id: id.to_string(),
+                value,
+                description: String::new(),
+            });
+            return Ok(DBOutput::StatementComplete(0));
+        }
         let framework_sql = if let Some(file) = sql.strip_prefix("file ") {
             let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("sql")
@@ -57,12 +78,13 @@ impl sqllogictest::DB for Engine {
         };
         let ctx = &self.ctx;
         let quarter = self.quarter;
+        let params = parameters(quarter, &self.parameters);
         let batches = self.rt.block_on(async move {
             let df = match &framework_sql {
                 Some(s) => ctx
                     .sql_with_options(s, framework_sql_options())
                     .await?
-                    .with_param_values(parameters(quarter, &[]))?,
+                    .with_param_values(params)?,
                 None => ctx.sql(sql).await?,
             };
             df.collect().await
@@ -117,6 +139,11 @@ fn sqllogictest_files() {
             Ok(Engine {
                 ctx: SessionContext::new(),
                 quarter: "2026Q3".parse().unwrap(),
+                parameters: Framework::load(
+                    &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("indicators"),
+                )
+                .unwrap()
+                .parameters,
                 rt: tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
