@@ -41,7 +41,7 @@ pub fn direction_text(i: &Indicator) -> String {
         Direction::TwoSided => format!(
             "two-sided: both extremes are red flags; scored by the distance from {}",
             i.target
-                .map(|t| number(t))
+                .map(number)
                 .unwrap_or_else(|| "the quarter's median over the villages".into())
         ),
     }

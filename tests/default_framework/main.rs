@@ -26,10 +26,10 @@ mod trading;
 
 use std::collections::BTreeSet;
 
-pub use common::*;
+pub(crate) use common::*;
 use datafusion::prelude::SessionContext;
 use qinglian::catalog::Catalog;
-pub use qinglian::contract::Table;
+pub(crate) use qinglian::contract::Table;
 use qinglian::datapoints::{self, DataPointTable};
 use qinglian::framework::Framework;
 use qinglian::indicators;
