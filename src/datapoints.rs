@@ -410,8 +410,14 @@ pub async fn compute(
             })
             .collect();
         if present {
+            let started = std::time::Instant::now();
             let batches =
                 run_query(ctx, &compiled.sql, &params, &context, Partitions::Session).await?;
+            tracing::info!(
+                source = compiled.source.name,
+                ms = started.elapsed().as_millis() as u64,
+                "aggregate data points"
+            );
             for b in &batches {
                 let codes = strings(b, 0)?;
                 for (j, col) in cols.iter_mut().enumerate() {
@@ -472,8 +478,12 @@ pub async fn compute(
                 .find(|t| !covers(t.name, window))
                 .map(|t| t.name)
         };
+        let started = std::time::Instant::now();
         let batches = run_query(ctx, sql, &params, &context, Partitions::One)
             .await
+            .inspect(|_| {
+                tracing::info!(file = %file, ms = started.elapsed().as_millis() as u64, "sql data point");
+            })
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {
                     dir: framework.dir.clone(),
