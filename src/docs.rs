@@ -6,7 +6,8 @@
 use std::fmt::Write;
 
 use crate::framework::{
-    DataPointSpec, Direction, Formula, Framework, Indicator, PERIOD_PARAMETERS, placeholders,
+    DataPointSpec, Direction, Example, Formula, Framework, Indicator, PERIOD_PARAMETERS,
+    placeholders,
 };
 
 /// Markdown-safe table cell: no pipes or line breaks.
@@ -20,6 +21,20 @@ fn number(x: f64) -> String {
     } else {
         format!("{x}")
     }
+}
+
+/// A worked example in words, with its numbers.
+pub fn example_text(e: &Example, i: &Indicator) -> String {
+    let mut parts = vec![format!("{} = {}", i.numerator, number(e.numerator))];
+    if let (Some(g), Some(d)) = (i.gate(), e.denominator) {
+        parts.push(format!("{g} = {}", number(d)));
+    }
+    format!(
+        "{} ({} → {})",
+        e.text.trim(),
+        parts.join(", "),
+        number(e.value)
+    )
 }
 
 /// The formula written out over the data point ids.
@@ -124,7 +139,7 @@ pub fn indicator_page(fw: &Framework, i: &Indicator, heading: &str) -> String {
         let _ = writeln!(s, "**Rationale.** {}\n", r.trim());
     }
     if let Some(e) = &i.example {
-        let _ = writeln!(s, "**Example.** {}\n", e.describe(i));
+        let _ = writeln!(s, "**Example.** {}\n", example_text(e, i));
     }
     let _ = writeln!(s, "**Data points.**\n");
     for id in i.datapoints() {

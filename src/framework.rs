@@ -445,29 +445,6 @@ pub struct Example {
     pub value: f64,
 }
 
-impl Example {
-    /// The example in words, with its numbers.
-    pub fn describe(&self, i: &Indicator) -> String {
-        let n = |x: f64| {
-            if x.fract() == 0.0 && x.abs() < 1e15 {
-                format!("{x:.0}")
-            } else {
-                format!("{x}")
-            }
-        };
-        let mut parts = vec![format!("{} = {}", i.numerator, n(self.numerator))];
-        if let (Some(g), Some(d)) = (i.gate(), self.denominator) {
-            parts.push(format!("{g} = {}", n(d)));
-        }
-        format!(
-            "{} ({} → {})",
-            self.text.trim(),
-            parts.join(", "),
-            n(self.value)
-        )
-    }
-}
-
 impl Indicator {
     /// The data points the indicator reads: numerator, denominator, basis.
     pub fn datapoints(&self) -> impl Iterator<Item = &String> {
@@ -591,6 +568,7 @@ impl Framework {
                 wanted.insert(file.clone());
             }
         }
+        let known = known_parameters(&validated.parameters);
         for name in wanted {
             let path = sql_dir.join(&name);
             if !path.is_file() {
@@ -601,11 +579,6 @@ impl Framework {
                 continue;
             }
             if let Some(text) = read(&path, &mut problems) {
-                let known: BTreeSet<String> = PERIOD_PARAMETERS
-                    .iter()
-                    .map(|p| p.to_string())
-                    .chain(validated.parameters.iter().map(|p| p.id.clone()))
-                    .collect();
                 let mut v = Validator {
                     problems: &mut problems,
                     complete,
@@ -761,9 +734,7 @@ impl Validator<'_> {
         };
         let tiers = self.tiers(main.tiers);
         let parameters = self.parameters(main.parameters);
-        let mut known_parameters: BTreeSet<String> =
-            PERIOD_PARAMETERS.iter().map(|p| p.to_string()).collect();
-        known_parameters.extend(parameters.iter().map(|p| p.id.clone()));
+        let known_parameters = known_parameters(&parameters);
 
         let mut seen_dims = BTreeSet::new();
         let mut dimensions = Vec::new();
@@ -1238,6 +1209,16 @@ impl Validator<'_> {
             window,
         })
     }
+}
+
+/// The names a filter or SQL file may use as `$name`: the period
+/// parameters and the framework's own.
+fn known_parameters(parameters: &[Parameter]) -> BTreeSet<String> {
+    PERIOD_PARAMETERS
+        .iter()
+        .map(|p| p.to_string())
+        .chain(parameters.iter().map(|p| p.id.clone()))
+        .collect()
 }
 
 /// The `$name` placeholders of an SQL text, in order of appearance (an
