@@ -7,7 +7,9 @@ use anyhow::{Context, Result};
 use qinglian::framework::{Direction, Framework};
 use qinglian::generate::{self, GenerateOptions};
 use qinglian::pipeline::{self, RunOptions};
-use qinglian::{calibration, docs};
+use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
+use qinglian::scoring::treatment::OutlierRule;
+use qinglian::{Error, calibration, docs, precomputed};
 
 use crate::{Cli, Command, IndicatorsAction};
 
@@ -18,8 +20,102 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// Two comma-separated numbers.
+fn pair(name: &str, text: &str) -> Result<(f64, f64)> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    match parts.as_slice() {
+        [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => Ok((a, b)),
+            _ => Err(
+                Error::Request(format!("--{name} {text}: expected two numbers, as 0,100")).into(),
+            ),
+        },
+        _ => Err(Error::Request(format!("--{name} {text}: expected two numbers, as 0,100")).into()),
+    }
+}
+
+/// The options of `score`, checked.
+fn score_options(
+    normalisation: &str,
+    range: &str,
+    z_score: &str,
+    treatment: &str,
+    aggregation: &str,
+) -> Result<precomputed::Options> {
+    let (low, high) = pair("range", range)?;
+    let (mean, sd) = pair("z-score", z_score)?;
+    let normalisation = match normalisation {
+        "min_max" => Normalisation::MinMax { low, high },
+        "percentile_rank" => Normalisation::PercentileRank { low, high },
+        "z_score" => Normalisation::ZScore { mean, sd },
+        other => {
+            return Err(Error::Request(format!(
+                "--normalisation {other}: expected min_max, z_score or percentile_rank"
+            ))
+            .into());
+        }
+    };
+    let treatment = match treatment {
+        "none" => Treatment::None,
+        "jrc" => Treatment::Jrc(OutlierRule::default()),
+        other => {
+            return Err(
+                Error::Request(format!("--treatment {other}: expected none or jrc")).into(),
+            );
+        }
+    };
+    let aggregation = match aggregation {
+        "arithmetic" => Aggregation::Arithmetic,
+        "geometric" => {
+            if normalisation.floor().is_none_or(|f| f <= 0.0) {
+                return Err(Error::Request(
+                    "--aggregation geometric needs scores above 0: pass --range 1,100 with min_max or percentile_rank".into(),
+                )
+                .into());
+            }
+            Aggregation::Geometric
+        }
+        other => {
+            return Err(Error::Request(format!(
+                "--aggregation {other}: expected arithmetic or geometric"
+            ))
+            .into());
+        }
+    };
+    Ok(precomputed::Options {
+        normalisation,
+        treatment,
+        aggregation,
+    })
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Score {
+            table,
+            meta,
+            unit_column,
+            normalisation,
+            range,
+            z_score,
+            treatment,
+            aggregation,
+            out,
+        } => {
+            let options =
+                score_options(&normalisation, &range, &z_score, &treatment, &aggregation)?;
+            let loaded = precomputed::load(&table, &meta, &unit_column, &options)?;
+            let scored = precomputed::score(&loaded)?;
+            precomputed::write(&out, &unit_column, &scored)?;
+            println!(
+                "{} units, {} indicators, {} aggregates scored; wrote {}",
+                scored.units.len(),
+                scored.indicators.len(),
+                scored.aggregates.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run {
             data,
             catalog,

@@ -104,6 +104,11 @@ pub enum Error {
     #[error("{context}: {message}")]
     Output { context: String, message: String },
 
+    /// The framework's scoring method cannot score this quarter's values
+    /// (for instance entropy weights where no indicator varies).
+    #[error("scoring: {message}")]
+    Scoring { message: String },
+
     /// The synthetic generator failed.
     #[error(transparent)]
     Generate(#[from] crate::generate::GenerateError),
@@ -123,9 +128,10 @@ pub enum ErrorKind {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Framework { .. } | Error::Catalog { .. } | Error::Request(_) => {
-                ErrorKind::Config
-            }
+            Error::Framework { .. }
+            | Error::Catalog { .. }
+            | Error::Request(_)
+            | Error::Scoring { .. } => ErrorKind::Config,
             Error::Schema { .. } | Error::Input { .. } => ErrorKind::Data,
             Error::Io { .. } | Error::Query { .. } | Error::Output { .. } | Error::Generate(_) => {
                 ErrorKind::Internal

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::{self, Kind, Table};
 use crate::error::{Error, Result};
+use crate::scoring::method::{self, Aggregation, IndicatorMethod, LevelMethod, Scoring, Shrinkage};
 
 // ---------------------------------------------------------------- raw files
 
@@ -26,6 +27,10 @@ struct RawFrameworkFile {
     dimensions: Vec<RawDimension>,
     #[serde(default, rename = "parameter")]
     parameters: Vec<RawParameter>,
+    scoring: Option<method::RawScoring>,
+    uncertainty: Option<method::RawUncertainty>,
+    #[serde(default, rename = "veto")]
+    vetoes: Vec<method::RawVeto>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +76,10 @@ struct RawDimension {
     name_en: String,
     weight: Option<f64>,
     description: Option<String>,
+    aggregation: Option<Aggregation>,
+    weights: Option<method::WeightKind>,
+    #[serde(default)]
+    comparisons: Vec<method::RawComparison>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +137,12 @@ struct RawIndicator {
     sources: Vec<String>,
     exclusions: Option<String>,
     example: Option<RawExample>,
+    normalisation: Option<method::NormalisationKind>,
+    goalposts: Option<method::RawGoalposts>,
+    deduction: Option<method::RawDeduction>,
+    treatment: Option<method::TreatmentKind>,
+    shrinkage: Option<Shrinkage>,
+    imputation: Option<method::ImputationKind>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,6 +318,8 @@ pub struct Dimension {
     pub name_en: String,
     pub weight: f64,
     pub description: Option<String>,
+    /// How its indicators combine.
+    pub method: LevelMethod,
 }
 
 /// A built-in data point read from `villages`.
@@ -433,6 +450,8 @@ pub struct Indicator {
     pub exclusions: Option<String>,
     /// A worked example, checked against the formula when loaded.
     pub example: Option<Example>,
+    /// How it is scored.
+    pub method: IndicatorMethod,
 }
 
 /// A worked example of an indicator: inputs and the value they give.
@@ -473,6 +492,8 @@ pub struct Framework {
     pub datapoints: Vec<DataPoint>,
     pub indicators: Vec<Indicator>,
     pub parameters: Vec<Parameter>,
+    /// Minimum availability, the index level, vetoes, Monte Carlo.
+    pub scoring: Scoring,
     /// SQL data point files, by file name, with their text.
     pub sql: BTreeMap<String, String>,
     /// SHA-256 over every file read, in a fixed order.
@@ -601,6 +622,7 @@ impl Framework {
             datapoints: validated.datapoints,
             indicators: validated.indicators,
             parameters: validated.parameters,
+            scoring: validated.scoring,
             sql: validated.sql,
             hash: hex(&hasher.finalize()),
             files,
@@ -667,6 +689,7 @@ struct Validated {
     datapoints: Vec<DataPoint>,
     indicators: Vec<Indicator>,
     parameters: Vec<Parameter>,
+    scoring: Scoring,
     sql: BTreeMap<String, String>,
 }
 
@@ -738,18 +761,28 @@ impl Validator<'_> {
 
         let mut seen_dims = BTreeSet::new();
         let mut dimensions = Vec::new();
+        let mut dimension_levels = Vec::new();
         for (i, d) in main.dimensions.into_iter().enumerate() {
             let at = format!("framework.toml: dimension[{i}]");
             self.check_id(&at, &d.id, &mut seen_dims);
             let weight = self.check_weight(&at, d.weight);
+            dimension_levels.push(method::RawLevel {
+                aggregation: d.aggregation,
+                weights: d.weights,
+                comparisons: d.comparisons,
+            });
             dimensions.push(Dimension {
                 id: d.id,
                 name_zh: d.name_zh,
                 name_en: d.name_en,
                 weight,
                 description: d.description,
+                method: LevelMethod::default(),
             });
         }
+        let dimension_ids: Vec<String> = dimensions.iter().map(|d| d.id.clone()).collect();
+        let (defaults, min_availability, index_level) =
+            method::scoring(main.scoring, &dimension_ids, self.problems);
         if dimensions.is_empty() {
             self.problem(
                 "framework.toml: no [[dimension]] defined; an index needs at least one".into(),
@@ -861,16 +894,37 @@ impl Validator<'_> {
                 (_, m) => m,
             };
             match (r.direction, r.target) {
-                (Direction::TwoSided, Some(t)) if !t.is_finite() => {
+                (_, Some(t)) if !t.is_finite() => {
                     self.problem(format!("{at}.target: {t} must be a finite number"));
                 }
-                (Direction::HigherIsBetter | Direction::LowerIsBetter, Some(_)) => {
+                (Direction::HigherIsBetter | Direction::LowerIsBetter, Some(_))
+                    if r.normalisation != Some(method::NormalisationKind::Target) =>
+                {
                     self.problem(format!(
-                        "{at}.target: only direction = \"two_sided\" takes a target (the value that scores best)"
+                        "{at}.target: only direction = \"two_sided\" (the value that scores best) or normalisation = \"target\" (the value to reach) takes a target"
                     ));
                 }
                 _ => {}
             }
+            let indicator_method = method::indicator(
+                &at,
+                method::RawIndicatorMethod {
+                    normalisation: r.normalisation,
+                    goalposts: r.goalposts,
+                    deduction: r.deduction,
+                    treatment: r.treatment,
+                    shrinkage: r.shrinkage,
+                    imputation: r.imputation,
+                },
+                method::IndicatorFacts {
+                    two_sided: r.direction == Direction::TwoSided,
+                    higher_is_better: r.direction == Direction::HigherIsBetter,
+                    target: r.target,
+                    proportion: matches!(r.formula, Formula::RatePer1000 | Formula::Share),
+                },
+                &defaults,
+                self.problems,
+            );
             if r.sources.iter().any(|s| s.trim().is_empty()) {
                 self.problem(format!("{at}.sources: an entry is empty"));
             }
@@ -936,8 +990,57 @@ impl Validator<'_> {
                 sources: r.sources,
                 exclusions: r.exclusions,
                 example,
+                method: indicator_method,
             });
         }
+        for ((d, raw), i) in dimensions.iter_mut().zip(dimension_levels).zip(0..) {
+            let children: Vec<String> = indicators
+                .iter()
+                .filter(|x| x.dimension == d.id)
+                .map(|x| x.id.clone())
+                .collect();
+            d.method = method::level(
+                &format!("framework.toml: dimension[{i}] ({})", d.id),
+                raw,
+                method::dimension_default(&defaults),
+                &children,
+                self.problems,
+            );
+            if d.method.aggregation == Aggregation::Geometric {
+                let floors: Vec<(String, Option<f64>)> = indicators
+                    .iter()
+                    .filter(|x| x.dimension == d.id)
+                    .map(|x| (x.id.clone(), x.method.normalisation.floor()))
+                    .collect();
+                method::check_geometric(
+                    &format!("framework.toml: dimension[{i}] ({})", d.id),
+                    &floors,
+                    self.problems,
+                );
+            }
+        }
+        if index_level.aggregation == Aggregation::Geometric {
+            let floors: Vec<(String, Option<f64>)> = dimensions
+                .iter()
+                .map(|d| {
+                    let floor = indicators
+                        .iter()
+                        .filter(|x| x.dimension == d.id)
+                        .map(|x| x.method.normalisation.floor())
+                        .try_fold(f64::INFINITY, |acc, f| f.map(|f| acc.min(f)));
+                    (d.id.clone(), floor)
+                })
+                .collect();
+            method::check_geometric("framework.toml: scoring.index", &floors, self.problems);
+        }
+        let indicator_ids: BTreeSet<String> = indicators.iter().map(|i| i.id.clone()).collect();
+        let vetoes = method::vetoes(main.vetoes, &seen_dps, &indicator_ids, self.problems);
+        let scoring = Scoring {
+            min_availability,
+            index: index_level,
+            vetoes,
+            uncertainty: method::uncertainty(main.uncertainty, self.problems),
+        };
         let complete = self.complete;
         for d in dimensions.iter().filter(|_| complete) {
             if !indicators.iter().any(|i| i.dimension == d.id) {
@@ -957,6 +1060,7 @@ impl Validator<'_> {
             datapoints,
             indicators,
             parameters,
+            scoring,
             sql: BTreeMap::new(),
         }
     }

@@ -23,6 +23,9 @@ pub enum CellStatus {
     /// Set by scoring: every village has the same value this quarter, so
     /// the indicator cannot tell them apart and is left out.
     NoVariation,
+    /// Set by scoring: no value of its own, filled by the framework's
+    /// imputation (the township's mean or median).
+    Imputed,
 }
 
 impl CellStatus {
@@ -34,6 +37,7 @@ impl CellStatus {
             CellStatus::BelowMinDenominator => "below_min_denominator",
             CellStatus::NotCovered => "not_covered",
             CellStatus::NoVariation => "no_variation",
+            CellStatus::Imputed => "imputed",
         }
     }
 }
@@ -44,6 +48,10 @@ pub struct IndicatorValues {
     pub id: String,
     pub raw: Vec<Option<f64>>,
     pub status: Vec<CellStatus>,
+    /// The numerator and denominator of a rate or share where the cell has
+    /// a value (for shrinkage); empty for other formulas.
+    pub numerator: Vec<Option<f64>>,
+    pub denominator: Vec<Option<f64>>,
 }
 
 /// Computes every indicator of the framework.
@@ -73,14 +81,26 @@ fn compute_one(ind: &Indicator, table: &DataPointTable) -> IndicatorValues {
             id: ind.id.clone(),
             raw: vec![None; n],
             status: vec![status; n],
+            numerator: Vec::new(),
+            denominator: Vec::new(),
         };
     }
     let mut raw = vec![None; n];
     let mut status = vec![CellStatus::NoData; n];
+    let proportion = matches!(ind.formula, Formula::RatePer1000 | Formula::Share);
+    let (mut numerator, mut denominator) = if proportion {
+        (vec![None; n], vec![None; n])
+    } else {
+        (Vec::new(), Vec::new())
+    };
     for v in 0..n {
         let num = table.value(&ind.numerator, v);
         let den = ind.gate().map(|d| table.value(d, v));
         let (value, st) = evaluate(ind.formula, num, den, ind.min_denominator);
+        if proportion && value.is_some() {
+            numerator[v] = num;
+            denominator[v] = den.flatten();
+        }
         raw[v] = value;
         status[v] = st;
     }
@@ -88,6 +108,8 @@ fn compute_one(ind: &Indicator, table: &DataPointTable) -> IndicatorValues {
         id: ind.id.clone(),
         raw,
         status,
+        numerator,
+        denominator,
     }
 }
 

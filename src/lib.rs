@@ -7,7 +7,8 @@
 //! [`catalog`] → [`ingest`] → [`datapoints`] → [`indicators`] →
 //! [`scoring`] → [`outputs`] (or [`calibration`] against known cases), driven by [`pipeline`] and configured by the
 //! [`framework`] (documented by [`docs`]); [`contract`] states the input tables, [`generate`] makes
-//! synthetic districts.
+//! synthetic districts; [`precomputed`] scores a unit × indicator table
+//! (spreadsheet data, or COINr's examples) with the same engine.
 
 pub mod calibration;
 pub mod catalog;
@@ -22,6 +23,7 @@ pub mod ingest;
 pub mod outputs;
 pub mod period;
 pub mod pipeline;
+pub mod precomputed;
 pub mod scoring;
 
 pub use error::{Error, ErrorKind, Result};

@@ -122,6 +122,37 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Score a table of precomputed indicators (CSV, one row per unit)
+    /// against a framework table in COINr's iMeta layout.
+    Score {
+        /// The unit × indicator table.
+        #[arg(long)]
+        table: PathBuf,
+        /// The framework table (Level, iCode, Direction, Weight, Parent, Type).
+        #[arg(long)]
+        meta: PathBuf,
+        /// The table's unit id column.
+        #[arg(long, default_value = "uCode")]
+        unit_column: String,
+        /// min_max, z_score or percentile_rank.
+        #[arg(long, default_value = "min_max")]
+        normalisation: String,
+        /// Output range of min_max and percentile_rank, as LOW,HIGH.
+        #[arg(long, default_value = "0,100")]
+        range: String,
+        /// Mean and standard deviation of z_score, as MEAN,SD.
+        #[arg(long, default_value = "50,10")]
+        z_score: String,
+        /// none or jrc (winsorise, then log, as COINr's default).
+        #[arg(long, default_value = "none")]
+        treatment: String,
+        /// arithmetic or geometric, at every level.
+        #[arg(long, default_value = "arithmetic")]
+        aggregation: String,
+        /// Output CSV: normalised indicators and every aggregate.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List the framework's indicators, or show one.
     Indicators {
         #[arg(long, default_value = "indicators")]

@@ -57,11 +57,39 @@ pub fn write_ranking(
     .map(|s| s.to_string())
     .collect();
     header.extend(framework.dimensions.iter().map(|d| format!("dim_{}", d.id)));
+    header.extend(
+        [
+            "rank_median",
+            "rank_p05",
+            "rank_p95",
+            "tier_probability",
+            "tier_uncertain",
+            "tier_uncapped",
+            "veto",
+            "veto_reason",
+            "strengths",
+            "weaknesses",
+            "index_previous",
+            "index_change",
+            "rank_previous",
+            "rank_change",
+            "tier_previous",
+            "change_drivers",
+        ]
+        .map(String::from),
+    );
     let csv_err = |e: csv::Error| Error::Output {
         context: format!("writing {}", path.display()),
         message: e.to_string(),
     };
     w.write_record(&header).map_err(csv_err)?;
+    let ids = |drivers: &[crate::scoring::Driver]| {
+        drivers
+            .iter()
+            .map(|d| format!("{}:{:+.2}", framework.indicators[d.indicator].id, d.points))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
     for i in listing_order(&scores.villages, villages) {
         let (v, s) = (&villages[i], &scores.villages[i]);
         let mut row = vec![
@@ -77,7 +105,121 @@ pub fn write_ranking(
             framework.indicators.len().to_string(),
         ];
         row.extend(s.dimensions.iter().map(|d| fmt_num(*d)));
+        let u = s.uncertainty;
+        let vetoes: Vec<&crate::scoring::method::Veto> = s
+            .vetoes
+            .iter()
+            .map(|&k| &framework.scoring.vetoes[k])
+            .collect();
+        let prev = s.previous.as_ref();
+        row.extend([
+            u.map(|u| u.median.to_string()).unwrap_or_default(),
+            u.map(|u| u.p05.to_string()).unwrap_or_default(),
+            u.map(|u| u.p95.to_string()).unwrap_or_default(),
+            u.map(|u| format!("{:.3}", u.tier_probability))
+                .unwrap_or_default(),
+            u.map(|u| u.uncertain.to_string()).unwrap_or_default(),
+            if s.rank.is_some() {
+                s.tier_uncapped.as_str().to_string()
+            } else {
+                String::new()
+            },
+            vetoes
+                .iter()
+                .map(|v| v.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            vetoes
+                .iter()
+                .map(|v| v.reason_zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            ids(&s.strengths),
+            ids(&s.weaknesses),
+            fmt_num(prev.and_then(|p| p.index)),
+            fmt_num(prev.and_then(|p| Some(s.index? - p.index?))),
+            prev.and_then(|p| p.rank)
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            prev.and_then(|p| Some(i64::from(p.rank?) - i64::from(s.rank?)))
+                .map(|r| format!("{r:+}"))
+                .unwrap_or_default(),
+            prev.map(|p| p.tier.as_str().to_string())
+                .unwrap_or_default(),
+            prev.map(|p| ids(&p.drivers)).unwrap_or_default(),
+        ]);
         w.write_record(&row).map_err(csv_err)?;
+    }
+    w.flush().map_err(Error::io("writing", path))?;
+    Ok(())
+}
+
+/// Writes `weights.csv`: each dimension's and indicator's weight as the
+/// framework's method resolved it (entropy and AHP computed), its share
+/// within its parent, and its nominal share of the index.
+pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Result<()> {
+    let file = File::create(path).map_err(Error::io("creating", path))?;
+    let mut out = BufWriter::new(file);
+    out.write_all(BOM).map_err(Error::io("writing", path))?;
+    let mut w = csv::Writer::from_writer(out);
+    let csv_err = |e: csv::Error| Error::Output {
+        context: format!("writing {}", path.display()),
+        message: e.to_string(),
+    };
+    w.write_record([
+        "level",
+        "id",
+        "parent",
+        "method",
+        "aggregation",
+        "weight",
+        "share_of_parent",
+        "share_of_index",
+    ])
+    .map_err(csv_err)?;
+    let dim_total: f64 = scores.dimension_weights.iter().sum();
+    let dim_share = |d: usize| {
+        if dim_total > 0.0 {
+            scores.dimension_weights[d] / dim_total
+        } else {
+            0.0
+        }
+    };
+    let num = |x: f64| format!("{x:.6}");
+    for (d, dim) in framework.dimensions.iter().enumerate() {
+        w.write_record([
+            "dimension",
+            dim.id.as_str(),
+            "index",
+            framework.scoring.index.weights.as_str(),
+            dim.method.aggregation.as_str(),
+            num(scores.dimension_weights[d]).as_str(),
+            num(dim_share(d)).as_str(),
+            num(dim_share(d)).as_str(),
+        ])
+        .map_err(csv_err)?;
+        let members: Vec<usize> = (0..framework.indicators.len())
+            .filter(|&k| framework.indicators[k].dimension == dim.id)
+            .collect();
+        let total: f64 = members.iter().map(|&k| scores.indicators[k].weight).sum();
+        for k in members {
+            let share = if total > 0.0 {
+                scores.indicators[k].weight / total
+            } else {
+                0.0
+            };
+            w.write_record([
+                "indicator",
+                framework.indicators[k].id.as_str(),
+                dim.id.as_str(),
+                dim.method.weights.as_str(),
+                "",
+                num(scores.indicators[k].weight).as_str(),
+                num(share).as_str(),
+                num(share * dim_share(d)).as_str(),
+            ])
+            .map_err(csv_err)?;
+        }
     }
     w.flush().map_err(Error::io("writing", path))?;
     Ok(())
@@ -102,6 +244,8 @@ pub fn scores_batch(
     let mut nominal = Vec::with_capacity(cap);
     let mut contrib = Vec::with_capacity(cap);
     let mut status = Vec::with_capacity(cap);
+    let mut shrunk = Vec::with_capacity(cap);
+    let mut treatment = Vec::with_capacity(cap);
     for &v in &order {
         for (k, i) in framework.indicators.iter().enumerate() {
             let c = &scores.cells[k][v];
@@ -114,6 +258,8 @@ pub fn scores_batch(
             nominal.push(i.weight);
             contrib.push(c.contribution);
             status.push(c.status.as_str());
+            shrunk.push(c.shrunk);
+            treatment.push(c.treatment.as_str());
         }
     }
     let schema = Arc::new(Schema::new(vec![
@@ -126,6 +272,8 @@ pub fn scores_batch(
         Field::new("nominal_weight", DataType::Float64, false),
         Field::new("contribution", DataType::Float64, false),
         Field::new("status", DataType::Utf8, false),
+        Field::new("shrunk_value", DataType::Float64, true),
+        Field::new("treatment", DataType::Utf8, false),
     ]));
     let cols: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(code)),
@@ -137,6 +285,8 @@ pub fn scores_batch(
         Arc::new(Float64Array::from(nominal)),
         Arc::new(Float64Array::from(contrib)),
         Arc::new(StringArray::from(status)),
+        Arc::new(Float64Array::from(shrunk)),
+        Arc::new(StringArray::from(treatment)),
     ];
     RecordBatch::try_new(schema, cols).map_err(|e| Error::Output {
         context: "building scores".into(),

@@ -200,7 +200,27 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let table = datapoints::compute(&ctx, &framework, &ingested, quarter).await?;
     tracing::info!(%quarter, datapoints = table.values.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
     let values = indicators::compute(&framework, &table);
-    let scores = scoring::score(&framework, &table.villages, &values);
+    let mut scores = scoring::score(&framework, &table, &values)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "scored");
+    // The previous quarter, for change: scored with the same framework
+    // when any source has events in it.
+    let spans = datapoints::source_spans(&ingested);
+    let previous = quarter.previous();
+    if spans.values().any(|s| s.0 <= previous && previous <= s.1) {
+        let started = std::time::Instant::now();
+        let before = datapoints::compute(&ctx, &framework, &ingested, previous).await?;
+        let before_values = indicators::compute(&framework, &before);
+        let mut framework_no_mc = framework.clone();
+        framework_no_mc.scoring.uncertainty = None;
+        let before_scores = scoring::score(&framework_no_mc, &before, &before_values)?;
+        scoring::explain::compare(
+            &mut scores,
+            &table.villages,
+            &before_scores,
+            &before.villages,
+        );
+        tracing::info!(%previous, ms = started.elapsed().as_millis() as u64, "previous quarter scored for change");
+    }
     Ok(Assessment {
         framework,
         catalog,
@@ -336,6 +356,7 @@ async fn write_all(
     scores: &Scores,
 ) -> Result<()> {
     outputs::write_ranking(&dir.join("ranking.csv"), framework, &table.villages, scores)?;
+    outputs::write_weights(&dir.join("weights.csv"), framework, scores)?;
     let batch = outputs::scores_batch(framework, &table.villages, scores)?;
     outputs::write_parquet(&dir.join("scores.parquet"), &batch)?;
     for r in &ingested.rejects {
@@ -368,7 +389,7 @@ async fn write_all(
                 "source {} has no events in some quarter of the window",
                 source_of()
             )),
-            Some(CellStatus::NoVariation) if same(CellStatus::NoVariation) => {
+            _ if cells.iter().any(|c| c.status == CellStatus::NoVariation) => {
                 Some("no variation between villages this quarter".into())
             }
             _ if cells.iter().all(|c| c.normalised.is_none()) => {

@@ -230,7 +230,7 @@ example = { text = "Two of two.", numerator = 2, denominator = 2, value = 1 }
         "parameter[1].value: NaN is not a finite number",
         "parameter[1].description",
         "$undefined_threshold is not a parameter",
-        "i_target).target: only direction = \"two_sided\" takes a target",
+        "i_target).target: only direction = \"two_sided\" (the value that scores best) or normalisation = \"target\"",
         "i_basis).basis: only formula 'value' takes a basis",
         "i_value_min).min_denominator: formula 'value' has no denominator",
         "i_example).example.value: 15 does not follow from the formula (it gives 1.5)",

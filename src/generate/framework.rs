@@ -151,7 +151,24 @@ pub fn scale_framework(
             )));
         };
         taken += 1;
-        if !totals.contains(&(c.source, c.window)) {
+        let needs_total = !totals.contains(&(c.source, c.window));
+        // With room for one more data point only, a count that brings a
+        // new total along would overshoot: give up an earlier count whose
+        // total has others, so the count of data points comes out exact.
+        if needs_total
+            && counts.len() + totals.len() + 1 == want_dps
+            && counts.len() * 2 > want_inds
+            && let Some(i) = counts.iter().position(|k| {
+                counts
+                    .iter()
+                    .filter(|o| (o.source, o.window) == (k.source, k.window))
+                    .count()
+                    > 1
+            })
+        {
+            counts.remove(i);
+        }
+        if needs_total {
             totals.push((c.source, c.window));
         }
         counts.push(c);

@@ -49,6 +49,9 @@ pub const DATAPOINTS: &[(&str, [Option<f64>; 3])] = &[
     ("case_filed", n(1.0, 2.0, 1.0)),
     // form >= 3: c01 c02 | c05 (c06 form 2) | c08 (c09 form 2)
     ("case_serious_forms", n(2.0, 1.0, 1.0)),
+    // form = 4 received in the quarter: none (c04 is last quarter's) | c05 |
+    // none (c07 is the day after, form 3 anyway)
+    ("case_prosecution_referrals", n(0.0, 1.0, 0.0)),
     // 12000 + 3000.5 (c03 no amount) | 8000 + 2000 | 40000 + 1500
     ("case_amount", n(15000.5, 10000.0, 41500.0)),
     // embezzlement etc.: c01 (c02 eight_rules) | c05 favouritism, c06 extortion |

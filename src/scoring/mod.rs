@@ -1,0 +1,671 @@
+//! Scoring: the framework's indicators → dimensions → index for one
+//! quarter, on the engine in `engine` (methods chosen per indicator and per
+//! level in the framework, see `method` and docs/methodology.md), then
+//! ranks, tiers, vetoes, explanations and the Monte Carlo rank intervals.
+//!
+//! Rules (documented in docs/methodology.md):
+//! - per indicator, in this order: empirical-Bayes shrinkage of rates and
+//!   shares; two-sided distance from the target (or median); imputation;
+//!   outlier treatment; normalisation by direction. An indicator with no
+//!   spread this quarter is left out of every village's index
+//!   (`no_variation`).
+//! - per level, weights by the level's method and arithmetic or geometric
+//!   aggregation over the children a village has (weights renormalised).
+//!   A cell's contribution is its part of the index; contributions sum to
+//!   the index.
+//! - a village below the minimum data availability in any dimension, or
+//!   without any indicator value, is not ranked (`insufficient_data`).
+//! - rank 1 is the highest index; villages whose indices agree to the 4
+//!   printed decimals share the better rank (competition ranking,
+//!   "1, 2, 2, 4"); listing order within a tie is by village code. Tiers
+//!   use the index as printed, then vetoes cap them.
+
+pub mod engine;
+pub mod explain;
+pub mod impute;
+pub mod method;
+pub mod normalise;
+pub mod shrinkage;
+pub mod treatment;
+pub mod uncertainty;
+pub mod weights;
+
+use std::collections::BTreeMap;
+
+use crate::datapoints::{DataPointTable, Village};
+use crate::error::{Error, Result};
+use crate::framework::{Direction, Formula, Framework, TierRule};
+use crate::indicators::{CellStatus, IndicatorValues};
+use engine::{Counts, Leaf, LeafInput, Node, Orientation, Prepared, Tree};
+use method::{CapTier, VetoOn};
+use treatment::CellTreatment;
+
+/// Decimals of the index as printed in `ranking.csv`; ranks and tiers use
+/// the index rounded to them, so two rows that show the same index share a
+/// rank and a row's tier agrees with the number it shows.
+pub const INDEX_DECIMALS: i32 = 4;
+
+/// The index as printed, ranked and tiered.
+pub fn rounded(index: f64) -> f64 {
+    let scale = 10f64.powi(INDEX_DECIMALS);
+    (index * scale).round() / scale
+}
+
+/// Red, yellow or green (or not ranked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    Green,
+    Yellow,
+    Red,
+    InsufficientData,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Green => "green",
+            Tier::Yellow => "yellow",
+            Tier::Red => "red",
+            Tier::InsufficientData => "insufficient_data",
+        }
+    }
+
+    /// This tier capped by a veto (never better than `cap`).
+    pub fn capped(self, cap: CapTier) -> Tier {
+        let cap = match cap {
+            CapTier::Yellow => Tier::Yellow,
+            CapTier::Red => Tier::Red,
+        };
+        if self == Tier::InsufficientData {
+            self
+        } else {
+            self.max(cap)
+        }
+    }
+}
+
+/// One village × indicator cell after scoring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub raw: Option<f64>,
+    /// After empirical-Bayes shrinkage (`None` where not shrunk).
+    pub shrunk: Option<f64>,
+    pub treatment: CellTreatment,
+    pub normalised: Option<f64>,
+    /// `Value` when scored from its own value, `Imputed` when filled, else
+    /// why not.
+    pub status: CellStatus,
+    pub effective_weight: f64,
+    pub contribution: f64,
+}
+
+/// An indicator's part in a village's explanation: its id (framework
+/// order) and the index points it gains or loses against the district's
+/// median village on it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Driver {
+    pub indicator: usize,
+    pub points: f64,
+}
+
+/// A village's Monte Carlo results.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankUncertainty {
+    pub median: u32,
+    pub p05: u32,
+    pub p95: u32,
+    /// Share of runs in which the village keeps its tier.
+    pub tier_probability: f64,
+    /// `tier_probability` below the framework's `certain_at`.
+    pub uncertain: bool,
+}
+
+/// A village's change against the previous quarter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub index: Option<f64>,
+    pub rank: Option<u32>,
+    pub tier: Tier,
+    /// The indicators whose contribution moved most, by |change|.
+    pub drivers: Vec<Driver>,
+}
+
+/// A village's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VillageScore {
+    pub index: Option<f64>,
+    pub rank: Option<u32>,
+    pub township_rank: Option<u32>,
+    pub tier: Tier,
+    /// The tier before vetoes.
+    pub tier_uncapped: Tier,
+    /// In framework dimension order.
+    pub dimensions: Vec<Option<f64>>,
+    /// Per dimension, the share of its scorable indicators the village has
+    /// its own value for (`None` where the dimension has none scorable).
+    pub availability: Vec<Option<f64>>,
+    pub indicators_scored: usize,
+    /// Vetoes that fired (indices into `framework.scoring.vetoes`).
+    pub vetoes: Vec<usize>,
+    /// Up to three indicators lifting the village most above the median
+    /// village, and three pulling it most below.
+    pub strengths: Vec<Driver>,
+    pub weaknesses: Vec<Driver>,
+    pub uncertainty: Option<RankUncertainty>,
+    /// Against the previous quarter, when it could be scored.
+    pub previous: Option<Change>,
+}
+
+/// What scoring did to one indicator.
+#[derive(Debug, Clone)]
+pub struct IndicatorScoring {
+    /// Weight within its dimension as resolved by the dimension's method
+    /// (before renormalising over what a village has).
+    pub weight: f64,
+    pub prepared: Prepared,
+}
+
+/// The scored quarter.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// In village order.
+    pub villages: Vec<VillageScore>,
+    /// `cells[indicator][village]`, indicators in framework order.
+    pub cells: Vec<Vec<Cell>>,
+    pub indicators: Vec<IndicatorScoring>,
+    /// Each dimension's weight in the index as resolved by the index's method.
+    pub dimension_weights: Vec<f64>,
+    /// District median of each indicator's normalised score.
+    pub medians: Vec<Option<f64>>,
+}
+
+/// The median of the values present (mean of the middle two for an even
+/// count); `None` without values.
+pub fn median(raw: &[Option<f64>]) -> Option<f64> {
+    let mut v: Vec<f64> = raw.iter().flatten().copied().collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+/// The framework as an engine tree: indicators under their dimensions
+/// under the index.
+pub fn tree(framework: &Framework) -> Tree {
+    let dim_index: BTreeMap<&str, usize> = framework
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    let root = framework.dimensions.len();
+    let mut nodes: Vec<Node> = framework
+        .dimensions
+        .iter()
+        .map(|d| Node {
+            id: d.id.clone(),
+            parent: Some(root),
+            weight: d.weight,
+            method: d.method.clone(),
+        })
+        .collect();
+    nodes.push(Node {
+        id: "index".into(),
+        parent: None,
+        weight: 1.0,
+        method: framework.scoring.index.clone(),
+    });
+    let leaves = framework
+        .indicators
+        .iter()
+        .map(|i| Leaf {
+            id: i.id.clone(),
+            parent: dim_index.get(i.dimension.as_str()).copied().unwrap_or(0),
+            weight: i.weight,
+            orientation: match i.direction {
+                Direction::HigherIsBetter => Orientation::HigherIsBetter,
+                Direction::LowerIsBetter => Orientation::LowerIsBetter,
+                Direction::TwoSided => Orientation::TwoSided { target: i.target },
+            },
+            method: i.method.clone(),
+        })
+        .collect();
+    Tree { leaves, nodes }
+}
+
+/// The engine's input for every indicator.
+fn inputs(framework: &Framework, values: &[IndicatorValues]) -> Vec<LeafInput> {
+    framework
+        .indicators
+        .iter()
+        .zip(values)
+        .map(|(ind, v)| {
+            let counts = match ind.formula {
+                Formula::RatePer1000 if !v.numerator.is_empty() => {
+                    Some((shrinkage::Model::Poisson, 1000.0))
+                }
+                Formula::Share if !v.numerator.is_empty() => {
+                    Some((shrinkage::Model::Binomial, 1.0))
+                }
+                _ => None,
+            }
+            .map(|(model, scale)| Counts {
+                numerator: v.numerator.clone(),
+                denominator: v.denominator.clone(),
+                model,
+                scale,
+            });
+            LeafInput {
+                raw: v.raw.clone(),
+                counts,
+                imputable: v
+                    .status
+                    .iter()
+                    .map(|s| matches!(s, CellStatus::NoData | CellStatus::BelowMinDenominator))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Whether each veto fires for each village: `fired[village]` lists veto
+/// indices.
+fn vetoes(
+    framework: &Framework,
+    table: &DataPointTable,
+    values: &[IndicatorValues],
+) -> Vec<Vec<usize>> {
+    let n = table.villages.len();
+    let mut fired = vec![Vec::new(); n];
+    for (k, veto) in framework.scoring.vetoes.iter().enumerate() {
+        for (v, f) in fired.iter_mut().enumerate() {
+            let x = match &veto.on {
+                VetoOn::DataPoint(dp) => table.value(dp, v),
+                VetoOn::Indicator(id) => framework
+                    .indicators
+                    .iter()
+                    .position(|i| &i.id == id)
+                    .and_then(|i| values[i].raw[v]),
+            };
+            if x.is_some_and(|x| x >= veto.at_least) {
+                f.push(k);
+            }
+        }
+    }
+    fired
+}
+
+/// Scores every village of the quarter.
+pub fn score(
+    framework: &Framework,
+    table: &DataPointTable,
+    values: &[IndicatorValues],
+) -> Result<Scores> {
+    let villages = &table.villages;
+    let n = villages.len();
+    let tree = tree(framework);
+    let groups: Vec<&str> = villages.iter().map(|v| v.township_code.as_str()).collect();
+    let inputs = inputs(framework, values);
+    let prepared: Vec<Prepared> = tree
+        .leaves
+        .iter()
+        .zip(&inputs)
+        .map(|(leaf, input)| engine::prepare(leaf, input, &groups))
+        .collect();
+    let scores: Vec<Option<Vec<Option<f64>>>> = tree
+        .leaves
+        .iter()
+        .zip(&prepared)
+        .map(|(leaf, p)| engine::normalise_leaf(leaf, &p.values, leaf.method.normalisation))
+        .collect();
+
+    // Cells: status after scoring.
+    let mut cells: Vec<Vec<Cell>> = Vec::with_capacity(values.len());
+    for (k, v) in values.iter().enumerate() {
+        let p = &prepared[k];
+        cells.push(
+            (0..n)
+                .map(|i| {
+                    let (normalised, status) = match (&scores[k], v.status[i]) {
+                        (None, CellStatus::Value) => (None, CellStatus::NoVariation),
+                        (None, s) => (None, s),
+                        (Some(s), CellStatus::Value) => (s[i], CellStatus::Value),
+                        (Some(s), st) if p.imputed[i] => (s[i], CellStatus::Imputed).or_status(st),
+                        (Some(_), s) => (None, s),
+                    };
+                    Cell {
+                        raw: v.raw[i],
+                        shrunk: if p.shrunk_applied { p.shrunk[i] } else { None },
+                        treatment: p.cell_treatment(i),
+                        normalised,
+                        status,
+                        effective_weight: 0.0,
+                        contribution: 0.0,
+                    }
+                })
+                .collect(),
+        );
+    }
+    // What the aggregation sees: scored and imputed cells only.
+    let leaf_scores: Vec<Option<Vec<Option<f64>>>> = scores
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            s.as_ref()
+                .map(|_| cells[k].iter().map(|c| c.normalised).collect())
+        })
+        .collect();
+
+    // Availability per village and dimension.
+    let nd = framework.dimensions.len();
+    let mut availability = vec![vec![None; nd]; n];
+    for (d, dim) in framework.dimensions.iter().enumerate() {
+        let members: Vec<usize> = (0..framework.indicators.len())
+            .filter(|&k| framework.indicators[k].dimension == dim.id && scores[k].is_some())
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        for (v, a) in availability.iter_mut().enumerate() {
+            let own = members
+                .iter()
+                .filter(|&&k| cells[k][v].status == CellStatus::Value)
+                .count();
+            a[d] = Some(own as f64 / members.len() as f64);
+        }
+    }
+
+    let agg = engine::aggregate(&tree, &leaf_scores, n, None, None)
+        .map_err(|message| Error::Scoring { message })?;
+    let root = tree.root();
+    let fired = vetoes(framework, table, values);
+    let medians: Vec<Option<f64>> = leaf_scores
+        .iter()
+        .map(|s| s.as_ref().and_then(|s| median(s)))
+        .collect();
+
+    let mut out = Vec::with_capacity(n);
+    for v in 0..n {
+        let scored = (0..cells.len())
+            .filter(|&k| cells[k][v].normalised.is_some())
+            .count();
+        let enough = availability[v]
+            .iter()
+            .flatten()
+            .all(|&a| a >= framework.scoring.min_availability);
+        let index = agg.values[root][v].filter(|_| enough && scored > 0);
+        let mut strengths = Vec::new();
+        let mut weaknesses = Vec::new();
+        if index.is_some() {
+            let dec = engine::decompose(&tree, &leaf_scores, &agg, v, None);
+            let mut drivers = Vec::new();
+            for k in 0..cells.len() {
+                cells[k][v].effective_weight = dec.effective_weight[k];
+                cells[k][v].contribution = dec.contribution[k];
+                if let (Some(x), Some(m)) = (cells[k][v].normalised, medians[k]) {
+                    let points = dec.effective_weight[k] * (x - m);
+                    if points != 0.0 {
+                        drivers.push(Driver {
+                            indicator: k,
+                            points,
+                        });
+                    }
+                }
+            }
+            drivers.sort_by(|a, b| {
+                b.points
+                    .total_cmp(&a.points)
+                    .then(a.indicator.cmp(&b.indicator))
+            });
+            strengths = drivers
+                .iter()
+                .filter(|d| d.points > 0.0)
+                .take(3)
+                .copied()
+                .collect();
+            weaknesses = drivers
+                .iter()
+                .rev()
+                .filter(|d| d.points < 0.0)
+                .take(3)
+                .copied()
+                .collect();
+        }
+        out.push(VillageScore {
+            index,
+            rank: None,
+            township_rank: None,
+            tier: Tier::InsufficientData,
+            tier_uncapped: Tier::InsufficientData,
+            dimensions: (0..nd).map(|d| agg.values[d][v]).collect(),
+            availability: availability[v].clone(),
+            indicators_scored: scored,
+            vetoes: fired[v].clone(),
+            strengths,
+            weaknesses,
+            uncertainty: None,
+            previous: None,
+        });
+    }
+    rank_and_tier(framework, villages, &mut out);
+
+    let mut result = Scores {
+        villages: out,
+        cells,
+        indicators: prepared
+            .into_iter()
+            .enumerate()
+            .map(|(k, p)| IndicatorScoring {
+                weight: agg.weights.leaf[k],
+                prepared: p,
+            })
+            .collect(),
+        dimension_weights: agg.weights.node[..nd].to_vec(),
+        medians,
+    };
+    if let Some(settings) = &framework.scoring.uncertainty {
+        let ranked: Vec<bool> = result.villages.iter().map(|s| s.rank.is_some()).collect();
+        let mc = uncertainty::simulate(
+            &uncertainty::Model {
+                tree: &tree,
+                prepared: result.indicators.iter().map(|i| &i.prepared).collect(),
+                cells_scored: &leaf_scores,
+                weights: &agg.weights,
+                ranked: &ranked,
+                codes: villages.iter().map(|v| v.code.as_str()).collect(),
+                tier_at_rank: listing_order(&result.villages, villages)
+                    .into_iter()
+                    .filter(|&i| result.villages[i].rank.is_some())
+                    .map(|i| result.villages[i].tier_uncapped)
+                    .collect(),
+                vetoes: result
+                    .villages
+                    .iter()
+                    .map(|s| {
+                        s.vetoes
+                            .iter()
+                            .map(|&k| framework.scoring.vetoes[k].cap)
+                            .collect()
+                    })
+                    .collect(),
+                nominal: result.villages.iter().map(|s| s.tier).collect(),
+            },
+            settings,
+        )
+        .map_err(|message| Error::Scoring { message })?;
+        for (s, u) in result.villages.iter_mut().zip(mc) {
+            s.uncertainty = u;
+        }
+    }
+    Ok(result)
+}
+
+trait OrStatus {
+    fn or_status(self, fallback: CellStatus) -> (Option<f64>, CellStatus);
+}
+
+impl OrStatus for (Option<f64>, CellStatus) {
+    /// An imputed cell that still has no value keeps its reason.
+    fn or_status(self, fallback: CellStatus) -> (Option<f64>, CellStatus) {
+        if self.0.is_some() {
+            self
+        } else {
+            (None, fallback)
+        }
+    }
+}
+
+/// Ranks (district and township), tiers and veto caps.
+fn rank_and_tier(framework: &Framework, villages: &[Village], scores: &mut [VillageScore]) {
+    let n = scores.len();
+    let all: Vec<usize> = (0..n).collect();
+    let indices: Vec<Option<f64>> = scores.iter().map(|s| s.index).collect();
+    let codes: Vec<&str> = villages.iter().map(|v| v.code.as_str()).collect();
+    for (i, r) in competition_ranks(&indices, &all, &codes) {
+        scores[i].rank = Some(r);
+    }
+    let mut townships: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, v) in villages.iter().enumerate() {
+        townships
+            .entry(v.township_code.as_str())
+            .or_default()
+            .push(i);
+    }
+    for members in townships.values() {
+        for (i, r) in competition_ranks(&indices, members, &codes) {
+            scores[i].township_rank = Some(r);
+        }
+    }
+    let ranked = scores.iter().filter(|s| s.rank.is_some()).count();
+    for s in scores.iter_mut() {
+        if let (Some(index), Some(rank)) = (s.index, s.rank) {
+            s.tier_uncapped = tier(framework.tiers, rounded(index), rank, ranked);
+            s.tier = s.vetoes.iter().fold(s.tier_uncapped, |t, &k| {
+                t.capped(framework.scoring.vetoes[k].cap)
+            });
+        }
+    }
+}
+
+/// The order villages are listed in: by index (highest first), then code;
+/// unranked villages last.
+pub fn listing_order(scores: &[VillageScore], villages: &[Village]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| scores[i].rank.unwrap_or(u32::MAX);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| villages[a].code.cmp(&villages[b].code))
+    });
+    order
+}
+
+/// Competition ranks ("1, 2, 2, 4") of `members` by index as printed,
+/// highest first; ties listed by code.
+pub fn competition_ranks(
+    index: &[Option<f64>],
+    members: &[usize],
+    codes: &[&str],
+) -> Vec<(usize, u32)> {
+    let mut ranked: Vec<(usize, f64)> = members
+        .iter()
+        .filter_map(|&i| index[i].map(|x| (i, rounded(x))))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| codes[a.0].cmp(codes[b.0])));
+    let mut out = Vec::with_capacity(ranked.len());
+    let mut rank = 0u32;
+    let mut prev: Option<f64> = None;
+    for (pos, (i, x)) in ranked.into_iter().enumerate() {
+        if prev != Some(x) {
+            rank = u32::try_from(pos + 1).unwrap_or(u32::MAX);
+            prev = Some(x);
+        }
+        out.push((i, rank));
+    }
+    out
+}
+
+/// A ranked village's tier.
+pub fn tier(rule: TierRule, index: f64, rank: u32, ranked: usize) -> Tier {
+    match rule {
+        TierRule::Thresholds { green, yellow } => {
+            if index >= green {
+                Tier::Green
+            } else if index >= yellow {
+                Tier::Yellow
+            } else {
+                Tier::Red
+            }
+        }
+        TierRule::Quantiles { red, yellow } => {
+            // The lowest ceil(red·n) ranks are red, the next ceil((red+yellow)·n) − that yellow.
+            // (0.1 + 0.2)·10 is 3.0000000000000004 in floating point: shave
+            // the noise before rounding up.
+            let n = ranked as f64;
+            let count = |share: f64| (share * n - 1e-9).ceil().max(0.0) as usize;
+            let red_from = ranked.saturating_sub(count(red));
+            let yellow_from = ranked.saturating_sub(count(red + yellow));
+            let r = rank as usize;
+            if r > red_from {
+                Tier::Red
+            } else if r > yellow_from {
+                Tier::Yellow
+            } else {
+                Tier::Green
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_by_hand() {
+        assert_eq!(median(&[Some(3.0), None, Some(1.0), Some(2.0)]), Some(2.0));
+        assert_eq!(
+            median(&[Some(4.0), Some(1.0), Some(2.0), Some(10.0)]),
+            Some(3.0)
+        );
+        assert_eq!(median(&[None]), None);
+    }
+
+    #[test]
+    fn ranks_use_the_index_as_printed() {
+        assert_eq!(rounded(84.99996), 85.0);
+        assert_eq!(rounded(12.34564), 12.3456);
+        let t = TierRule::Thresholds {
+            green: 85.0,
+            yellow: 70.0,
+        };
+        // Shown as 85.0000, so green.
+        assert_eq!(tier(t, rounded(84.99996), 1, 1), Tier::Green);
+    }
+
+    #[test]
+    fn tiers_by_rule() {
+        let t = TierRule::Thresholds {
+            green: 85.0,
+            yellow: 70.0,
+        };
+        assert_eq!(tier(t, 85.0, 1, 10), Tier::Green);
+        assert_eq!(tier(t, 84.9, 1, 10), Tier::Yellow);
+        assert_eq!(tier(t, 69.99, 1, 10), Tier::Red);
+        let q = TierRule::Quantiles {
+            red: 0.1,
+            yellow: 0.2,
+        };
+        // 10 ranked: rank 10 red, ranks 8-9 yellow, 1-7 green.
+        assert_eq!(tier(q, 0.0, 10, 10), Tier::Red);
+        assert_eq!(tier(q, 0.0, 9, 10), Tier::Yellow);
+        assert_eq!(tier(q, 0.0, 8, 10), Tier::Yellow);
+        assert_eq!(tier(q, 0.0, 7, 10), Tier::Green);
+    }
+}
