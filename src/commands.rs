@@ -67,9 +67,9 @@ fn score_options(
     let aggregation = match aggregation {
         "arithmetic" => Aggregation::Arithmetic,
         "geometric" => {
-            if normalisation.floor().is_none_or(|f| f <= 0.0) {
+            if normalisation.floor().is_none_or(|f| f < 1.0) {
                 return Err(Error::Request(
-                    "--aggregation geometric needs scores above 0: pass --range 1,100 with min_max or percentile_rank".into(),
+                    "--aggregation geometric needs scores of at least 1: pass --range 1,100 with min_max or percentile_rank".into(),
                 )
                 .into());
             }

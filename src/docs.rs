@@ -48,6 +48,53 @@ pub fn formula_text(i: &Indicator) -> String {
     }
 }
 
+/// How the indicator is scored, in words (methodology.md).
+pub fn method_text(i: &Indicator) -> String {
+    use crate::scoring::method::{Normalisation, Treatment};
+    let m = &i.method;
+    let norm = match m.normalisation {
+        Normalisation::MinMax { low, high } => {
+            format!("min-max to [{}, {}]", number(low), number(high))
+        }
+        Normalisation::ZScore { mean, sd } => {
+            format!("z-score (mean {}, sd {})", number(mean), number(sd))
+        }
+        Normalisation::PercentileRank { low, high } => {
+            format!("percentile rank to [{}, {}]", number(low), number(high))
+        }
+        Normalisation::Goalposts { worst, best } => {
+            format!(
+                "goalposts: {} scores 0, {} scores 100",
+                number(worst),
+                number(best)
+            )
+        }
+        Normalisation::Target { target } => format!("distance to the target {}", number(target)),
+        Normalisation::Deduction { per_unit, cap } => format!(
+            "deduction: 100 less {} points per unit, at most {}",
+            number(per_unit),
+            number(cap)
+        ),
+    };
+    let mut parts = vec![norm];
+    if m.shrinkage != crate::scoring::method::Shrinkage::None {
+        parts.push(format!("shrunk toward the {} rate", m.shrinkage.as_str()));
+    }
+    if let Treatment::Jrc(_) = m.treatment {
+        parts.push("JRC outlier treatment".into());
+    }
+    match m.imputation {
+        crate::scoring::impute::Imputation::None => {}
+        crate::scoring::impute::Imputation::GroupMean => {
+            parts.push("gaps take the township mean".into())
+        }
+        crate::scoring::impute::Imputation::GroupMedian => {
+            parts.push("gaps take the township median".into())
+        }
+    }
+    parts.join("; ")
+}
+
 /// Direction in words.
 pub fn direction_text(i: &Indicator) -> String {
     match i.direction {
@@ -130,6 +177,7 @@ pub fn indicator_page(fw: &Framework, i: &Indicator, heading: &str) -> String {
         "| weight | {} (within its dimension) |",
         number(i.weight)
     );
+    let _ = writeln!(s, "| scoring | {} |", cell(&method_text(i)));
     s.push('\n');
     let _ = writeln!(s, "**Definition.** {}\n", i.definition.trim());
     if let Some(x) = &i.exclusions {

@@ -429,7 +429,7 @@ pub fn write_report(
         count(Tier::Red),
         count(Tier::InsufficientData)
     ));
-    h.push_str("<h2>排名 Ranking</h2><table><tr><th>排名 Rank</th><th>村社 Village</th><th>代码 Code</th><th>乡镇 Township</th><th>指数 Index</th><th>等级 Tier</th><th>镇内排名 Township rank</th>");
+    h.push_str("<h2>排名 Ranking</h2><table><tr><th>排名 Rank</th><th>村社 Village</th><th>代码 Code</th><th>乡镇 Township</th><th>指数 Index</th><th>等级 Tier</th><th>镇内排名 Township rank</th><th>排名区间 Rank 5–95%</th><th>等级概率 Tier probability</th><th>否决 Veto</th>");
     for d in &framework.dimensions {
         h.push_str(&format!("<th>{}</th>", esc(&d.name_zh)));
     }
@@ -446,6 +446,25 @@ pub fn write_report(
             s.index.map(|x| format!("{x:.2}")).unwrap_or_default(),
             tier_zh(s.tier),
             s.township_rank.map(|r| r.to_string()).unwrap_or_default(),
+        ));
+        h.push_str(&format!(
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
+            s.uncertainty
+                .map(|u| format!("{}–{}", u.p05, u.p95))
+                .unwrap_or_default(),
+            s.uncertainty
+                .map(|u| format!(
+                    "{:.0}%{}",
+                    100.0 * u.tier_probability,
+                    if u.uncertain { " ?" } else { "" }
+                ))
+                .unwrap_or_default(),
+            esc(&s
+                .vetoes
+                .iter()
+                .map(|&k| framework.scoring.vetoes[k].reason_zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；")),
         ));
         for d in &s.dimensions {
             h.push_str(&format!(

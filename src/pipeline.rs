@@ -146,6 +146,11 @@ struct VillageCounts {
     yellow: usize,
     red: usize,
     insufficient_data: usize,
+    /// Villages whose tier a veto capped.
+    vetoed: usize,
+    /// Villages whose tier holds in fewer Monte Carlo runs than the
+    /// framework's `certain_at`.
+    tier_uncertain: usize,
 }
 
 /// A quarter assessed in memory: everything a report is written from.
@@ -199,9 +204,13 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let started = std::time::Instant::now();
     let table = datapoints::compute(&ctx, &framework, &ingested, quarter).await?;
     tracing::info!(%quarter, datapoints = table.values.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
+    let started = std::time::Instant::now();
     let values = indicators::compute(&framework, &table);
     let mut scores = scoring::score(&framework, &table, &values)?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "scored");
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "indicators computed and scored"
+    );
     // The previous quarter, for change: scored with the same framework
     // when any source has events in it.
     let spans = datapoints::source_spans(&ingested);
@@ -435,6 +444,16 @@ async fn write_all(
             yellow: count(Tier::Yellow),
             red: count(Tier::Red),
             insufficient_data: count(Tier::InsufficientData),
+            vetoed: scores
+                .villages
+                .iter()
+                .filter(|s| s.tier != s.tier_uncapped)
+                .count(),
+            tier_uncertain: scores
+                .villages
+                .iter()
+                .filter(|s| s.uncertainty.is_some_and(|u| u.uncertain))
+                .count(),
         },
         outputs: outputs::describe_outputs(dir)?,
     };

@@ -53,14 +53,23 @@ async fn a_188_indicator_framework_over_202_data_points_runs() {
     assert_eq!(o.ranked, 40);
     assert_eq!(o.scores.cells.len(), 188);
     // Generated indicators carry values: at least the petitions kinds in
-    // the quarter vary between villages.
+    // the quarter. Empirical-Bayes shrinkage flattens the ones whose
+    // variation between 40 villages is no more than chance (the generated
+    // kinds are planted nowhere), so fewer of them are scored.
+    let valued = o
+        .scores
+        .cells
+        .iter()
+        .filter(|c| c.iter().any(|x| x.raw.is_some()))
+        .count();
+    assert!(valued >= 120, "{valued} of 188 indicators with a value");
     let scored = o
         .scores
         .cells
         .iter()
         .filter(|c| c.iter().any(|x| x.normalised.is_some()))
         .count();
-    assert!(scored >= 120, "{scored} of 188 indicators scored");
+    assert!(scored > 61, "{scored} of 188 indicators scored");
     // scores.parquet: one row per village and indicator.
     let file = std::fs::File::open(out.join("scores.parquet")).unwrap();
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)

@@ -268,7 +268,7 @@ impl WeightMethod {
 pub enum Aggregation {
     /// Σ w·x / Σ w.
     Arithmetic,
-    /// exp(Σ w·ln x / Σ w); needs scores above 0.
+    /// exp(Σ w·ln x / Σ w); needs scores of at least 1.
     Geometric,
 }
 
@@ -823,8 +823,8 @@ pub(crate) fn vetoes(
     out
 }
 
-/// Checks that every child of a geometric level scores above 0, naming the
-/// offending children.
+/// Checks that every child of a geometric level scores at least 1, naming
+/// the offending children.
 pub(crate) fn check_geometric(
     at: &str,
     children: &[(String, Option<f64>)],
@@ -832,12 +832,12 @@ pub(crate) fn check_geometric(
 ) {
     let bad: Vec<&str> = children
         .iter()
-        .filter(|(_, floor)| !floor.is_some_and(|f| f > 0.0))
+        .filter(|(_, floor)| !floor.is_some_and(|f| f >= 1.0))
         .map(|(id, _)| id.as_str())
         .collect();
     if !bad.is_empty() {
         problems.push(format!(
-            "{at}.aggregation: geometric aggregation needs scores above 0, but {} can score 0 or below; use min_max or percentile_rank with scoring.range = [1, 100] (and no z_score), or arithmetic aggregation",
+            "{at}.aggregation: geometric aggregation needs scores of at least 1 (so that each indicator's share of the index, w·ln x / Σ w·ln x, is not negative), but {} can score below 1; use min_max or percentile_rank with scoring.range = [1, 100] (no z_score, goalposts, target or deduction), or arithmetic aggregation",
             bad.join(", ")
         ));
     }

@@ -45,6 +45,11 @@ use treatment::CellTreatment;
 /// rank and a row's tier agrees with the number it shows.
 pub const INDEX_DECIMALS: i32 = 4;
 
+/// An indicator gaining or losing less than this many index points
+/// against the median village (0.00 as printed) explains nothing and is
+/// not listed among a village's strengths or weaknesses.
+pub const EXPLAIN_MIN_POINTS: f64 = 0.005;
+
 /// The index as printed, ranked and tiered.
 pub fn rounded(index: f64) -> f64 {
     let scale = 10f64.powi(INDEX_DECIMALS);
@@ -410,7 +415,7 @@ pub fn score(
                 cells[k][v].contribution = dec.contribution[k];
                 if let (Some(x), Some(m)) = (cells[k][v].normalised, medians[k]) {
                     let points = dec.effective_weight[k] * (x - m);
-                    if points != 0.0 {
+                    if points.abs() >= EXPLAIN_MIN_POINTS {
                         drivers.push(Driver {
                             indicator: k,
                             points,
@@ -471,6 +476,7 @@ pub fn score(
     };
     if let Some(settings) = &framework.scoring.uncertainty {
         let ranked: Vec<bool> = result.villages.iter().map(|s| s.rank.is_some()).collect();
+        let started = std::time::Instant::now();
         let mc = uncertainty::simulate(
             &uncertainty::Model {
                 tree: &tree,
@@ -499,6 +505,12 @@ pub fn score(
             settings,
         )
         .map_err(|message| Error::Scoring { message })?;
+        tracing::info!(
+            runs = settings.runs,
+            villages = n,
+            ms = started.elapsed().as_millis() as u64,
+            "Monte Carlo rank uncertainty"
+        );
         for (s, u) in result.villages.iter_mut().zip(mc) {
             s.uncertainty = u;
         }
