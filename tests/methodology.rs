@@ -59,6 +59,14 @@ async fn assess(framework: &Path) -> Assessment {
     .unwrap()
 }
 
+/// Assesses the samples with a changed copy of the default framework
+/// (see `framework_with`).
+async fn assess_changed(edit: impl Fn(String) -> String, keys: &[(&str, &str)]) -> Assessment {
+    let tmp = tempfile::tempdir().unwrap();
+    let fw = framework_with(tmp.path(), edit, keys);
+    assess(&fw).await
+}
+
 fn load_error(framework: &Path) -> String {
     qinglian::framework::Framework::load(framework)
         .unwrap_err()
@@ -188,9 +196,7 @@ async fn monte_carlo_is_reproducible_and_narrows_without_perturbation() {
 
 #[tokio::test]
 async fn a_veto_caps_the_tier_and_says_why() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| {
             let t = set(
                 t,
@@ -200,8 +206,8 @@ async fn a_veto_caps_the_tier_and_says_why() {
             set(t, "cap = \"red\"", "cap = \"yellow\"")
         },
         &[],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     let mut capped = 0;
     for (v, s) in a.scores.villages.iter().enumerate() {
         let clues = a.table.value("case_clues", v).unwrap_or(0.0);
@@ -219,13 +225,11 @@ async fn a_veto_caps_the_tier_and_says_why() {
 
 #[tokio::test]
 async fn villages_below_the_minimum_availability_are_not_ranked() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| set(t, "min_availability = 0.05", "min_availability = 0.5"),
         &[],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     let unranked: Vec<_> = a
         .scores
         .villages
@@ -261,9 +265,7 @@ async fn villages_below_the_minimum_availability_are_not_ranked() {
 
 #[tokio::test]
 async fn imputation_fills_a_village_gap_with_the_township_median() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| {
             set(
                 t,
@@ -272,8 +274,8 @@ async fn imputation_fills_a_village_gap_with_the_township_median() {
             )
         },
         &[],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     let mut imputed = 0;
     for (k, cells) in a.scores.cells.iter().enumerate() {
         for (v, c) in cells.iter().enumerate() {
@@ -423,9 +425,7 @@ fn an_inconsistent_ahp_matrix_and_a_geometric_level_over_zeros_are_refused() {
 
 #[tokio::test]
 async fn geometric_aggregation_runs_on_a_range_from_one() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| {
             let t = set(t, "range = [0.0, 100.0]", "range = [1.0, 100.0]");
             let t = set(
@@ -440,8 +440,8 @@ async fn geometric_aggregation_runs_on_a_range_from_one() {
             )
         },
         &[],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     for (v, s) in a.scores.villages.iter().enumerate() {
         let x = s.index.unwrap();
         assert!((1.0..=100.0).contains(&x));
@@ -461,9 +461,7 @@ async fn geometric_aggregation_runs_on_a_range_from_one() {
 
 #[tokio::test]
 async fn goalposts_and_deduction_score_raw_values_on_fixed_scales() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| t,
         &[
             (
@@ -475,8 +473,8 @@ async fn goalposts_and_deduction_score_raw_values_on_fixed_scales() {
                 "normalisation = \"deduction\"\ndeduction = { per_unit = 20.0, cap = 60.0 }",
             ),
         ],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     let k = a
         .framework
         .indicators
@@ -521,9 +519,7 @@ async fn goalposts_and_deduction_score_raw_values_on_fixed_scales() {
 
 #[tokio::test]
 async fn shrinkage_keeps_raw_and_shrunk_values() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| {
             set(
                 t,
@@ -532,8 +528,8 @@ async fn shrinkage_keeps_raw_and_shrunk_values() {
             )
         },
         &[],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     let k = a
         .framework
         .indicators
@@ -562,9 +558,7 @@ async fn shrinkage_keeps_raw_and_shrunk_values() {
 
 #[tokio::test]
 async fn jrc_treatment_flags_the_cells_it_changes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let fw = framework_with(
-        tmp.path(),
+    let a = assess_changed(
         |t| {
             set(
                 t,
@@ -573,8 +567,8 @@ async fn jrc_treatment_flags_the_cells_it_changes() {
             )
         },
         &[],
-    );
-    let a = assess(&fw).await;
+    )
+    .await;
     let mut flagged = 0;
     for (k, cells) in a.scores.cells.iter().enumerate() {
         let t = a.scores.indicators[k].prepared.treated.as_ref().unwrap();
