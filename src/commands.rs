@@ -124,6 +124,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out,
             explain,
             threads,
+            lang,
+            public,
         } => {
             if explain {
                 let fw = Framework::load(&framework)?;
@@ -137,6 +139,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 quarter,
                 out_dir: out,
                 threads,
+                report: qinglian::report::ReportOptions { lang, public },
             };
             let started = std::time::Instant::now();
             let outcome = runtime()?.block_on(pipeline::run(&opts))?;
@@ -270,6 +273,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 quarter,
                 out_dir: None,
                 threads: None,
+                report: Default::default(),
             };
             let assessed = runtime()?.block_on(pipeline::assess(&opts))?;
             let result = calibration::measure(&assessed, &known);

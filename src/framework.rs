@@ -31,6 +31,42 @@ struct RawFrameworkFile {
     uncertainty: Option<method::RawUncertainty>,
     #[serde(default, rename = "veto")]
     vetoes: Vec<method::RawVeto>,
+    report: Option<RawReport>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    summons: Option<i64>,
+    small_cell_k: Option<i64>,
+    trend_quarters: Option<i64>,
+    alert_drop: Option<f64>,
+}
+
+/// What the report shows: `[report]` in framework.toml.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSettings {
+    /// The length of the summons list (约谈名单): the lowest ranked villages.
+    pub summons: usize,
+    /// Public mode: petition counts from 1 to `small_cell_k - 1` show as
+    /// `<k` (1 turns protection off).
+    pub small_cell_k: u32,
+    /// Quarters in the trend charts, the assessed one included.
+    pub trend_quarters: usize,
+    /// An index fall of at least this many points on the previous quarter
+    /// raises an alert.
+    pub alert_drop: f64,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            summons: 10,
+            small_cell_k: 3,
+            trend_quarters: 4,
+            alert_drop: 10.0,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -496,6 +532,8 @@ pub struct Framework {
     pub scoring: Scoring,
     /// SQL data point files, by file name, with their text.
     pub sql: BTreeMap<String, String>,
+    /// What the report shows.
+    pub report: ReportSettings,
     /// SHA-256 over every file read, in a fixed order.
     pub hash: String,
     /// Every file read (framework files and SQL files), as paths.
@@ -624,6 +662,7 @@ impl Framework {
             parameters: validated.parameters,
             scoring: validated.scoring,
             sql: validated.sql,
+            report: validated.report,
             hash: hex(&hasher.finalize()),
             files,
         })
@@ -691,6 +730,7 @@ struct Validated {
     parameters: Vec<Parameter>,
     scoring: Scoring,
     sql: BTreeMap<String, String>,
+    report: ReportSettings,
 }
 
 struct Validator<'a> {
@@ -756,6 +796,7 @@ impl Validator<'_> {
             description: m.description,
         };
         let tiers = self.tiers(main.tiers);
+        let report = self.report(main.report);
         let parameters = self.parameters(main.parameters);
         let known_parameters = known_parameters(&parameters);
 
@@ -1062,7 +1103,60 @@ impl Validator<'_> {
             parameters,
             scoring,
             sql: BTreeMap::new(),
+            report,
         }
+    }
+
+    /// `[report]`: defaults for what is left out, every bad value reported.
+    fn report(&mut self, raw: Option<RawReport>) -> ReportSettings {
+        let mut out = ReportSettings::default();
+        let Some(r) = raw else {
+            return out;
+        };
+        let mut count = |key: &str, v: Option<i64>, min: i64, max: i64, what: &str| match v {
+            Some(v) if v < min || v > max => {
+                self.problems.push(format!(
+                        "framework.toml: report.{key} = {v}: {what}; use a whole number from {min} to {max}"
+                    ));
+                None
+            }
+            v => v,
+        };
+        if let Some(v) = count(
+            "summons",
+            r.summons,
+            1,
+            10_000,
+            "the summons list needs at least one village",
+        ) {
+            out.summons = v as usize;
+        }
+        if let Some(v) = count(
+            "small_cell_k",
+            r.small_cell_k,
+            1,
+            100,
+            "1 turns small-cell protection off",
+        ) {
+            out.small_cell_k = v as u32;
+        }
+        if let Some(v) = count(
+            "trend_quarters",
+            r.trend_quarters,
+            1,
+            8,
+            "the trend covers the assessed quarter and up to 7 before",
+        ) {
+            out.trend_quarters = v as usize;
+        }
+        match r.alert_drop {
+            Some(v) if !(v.is_finite() && v > 0.0) => self.problems.push(format!(
+                "framework.toml: report.alert_drop = {v}: index points must be a number above 0"
+            )),
+            Some(v) => out.alert_drop = v,
+            None => {}
+        }
+        out
     }
 
     fn parameters(&mut self, raw: Vec<RawParameter>) -> Vec<Parameter> {

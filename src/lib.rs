@@ -5,11 +5,12 @@
 //!
 //! Modules follow the data's way through the pipeline:
 //! [`catalog`] → [`ingest`] → [`datapoints`] → [`indicators`] →
-//! [`scoring`] → [`outputs`] (or [`calibration`] against known cases), driven by [`pipeline`] and configured by the
+//! [`scoring`] → [`alerts`] → [`outputs`] and [`report`] (or [`calibration`] against known cases), driven by [`pipeline`] and configured by the
 //! [`framework`] (documented by [`docs`]); [`contract`] states the input tables, [`generate`] makes
 //! synthetic districts; [`precomputed`] scores a unit × indicator table
 //! (spreadsheet data, or COINr's examples) with the same engine.
 
+pub mod alerts;
 pub mod calibration;
 pub mod catalog;
 pub mod contract;
@@ -24,6 +25,7 @@ pub mod outputs;
 pub mod period;
 pub mod pipeline;
 pub mod precomputed;
+pub mod report;
 pub mod scoring;
 
 pub use error::{Error, ErrorKind, Result};

@@ -51,6 +51,13 @@ pub enum Command {
         /// Query threads; default the number of cores.
         #[arg(long)]
         threads: Option<usize>,
+        /// Language of the report: zh (Chinese) or en (English).
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: qinglian::report::Lang,
+        /// The public edition: petition counts below [report] small_cell_k
+        /// (default 3) show as "<3".
+        #[arg(long)]
+        public: bool,
     },
     /// Check data against the contract without scoring.
     Validate {

@@ -17,11 +17,11 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::datapoints::{DataPointTable, Village};
+use crate::datapoints::Village;
 use crate::error::{Error, Result};
 use crate::framework::{Framework, hex};
-use crate::ingest::{Ingested, Rejects};
-use crate::scoring::{Scores, Tier, listing_order};
+use crate::ingest::Rejects;
+use crate::scoring::{Scores, listing_order};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -384,111 +384,6 @@ pub fn describe_outputs(dir: &Path) -> Result<Vec<OutputFile>> {
             })
         })
         .collect()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn tier_zh(t: Tier) -> &'static str {
-    match t {
-        Tier::Green => "绿",
-        Tier::Yellow => "黄",
-        Tier::Red => "红",
-        Tier::InsufficientData => "数据不足",
-    }
-}
-
-/// Writes a self-contained `report.html`: summary, ranking, data quality.
-pub fn write_report(
-    path: &Path,
-    framework: &Framework,
-    table: &DataPointTable,
-    scores: &Scores,
-    ingested: &Ingested,
-) -> Result<()> {
-    let villages = &table.villages;
-    let mut h = String::new();
-    let count = |t: Tier| scores.villages.iter().filter(|s| s.tier == t).count();
-    h.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>村社清廉指数 {q}</title>\n<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}td.n{{text-align:right}}.green{{background:#d4edda}}.yellow{{background:#fff3cd}}.red{{background:#f8d7da}}.insufficient_data{{background:#eee}}</style></head><body>\n<h1>村社清廉指数 Village integrity index — {q}</h1>\n<p>{fname} (v{fver}, {ni} indicators in {nd} dimensions). Index 0–100, higher is cleaner; rank 1 is the cleanest.</p>\n",
-        q = table.quarter,
-        fname = esc(&framework.meta.name_zh),
-        fver = esc(&framework.meta.version),
-        ni = framework.indicators.len(),
-        nd = framework.dimensions.len(),
-    ));
-    h.push_str(&format!(
-        "<h2>概况 Summary</h2><p>{} villages: {} green 绿, {} yellow 黄, {} red 红, {} insufficient data 数据不足.</p>\n",
-        villages.len(),
-        count(Tier::Green),
-        count(Tier::Yellow),
-        count(Tier::Red),
-        count(Tier::InsufficientData)
-    ));
-    h.push_str("<h2>排名 Ranking</h2><table><tr><th>排名 Rank</th><th>村社 Village</th><th>代码 Code</th><th>乡镇 Township</th><th>指数 Index</th><th>等级 Tier</th><th>镇内排名 Township rank</th><th>排名区间 Rank 5–95%</th><th>等级概率 Tier probability</th><th>否决 Veto</th>");
-    for d in &framework.dimensions {
-        h.push_str(&format!("<th>{}</th>", esc(&d.name_zh)));
-    }
-    h.push_str("</tr>\n");
-    for i in listing_order(&scores.villages, villages) {
-        let (v, s) = (&villages[i], &scores.villages[i]);
-        h.push_str(&format!(
-            "<tr class=\"{}\"><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td>",
-            s.tier.as_str(),
-            s.rank.map(|r| r.to_string()).unwrap_or_default(),
-            esc(&v.name),
-            esc(&v.code),
-            esc(&v.township_name),
-            s.index.map(|x| format!("{x:.2}")).unwrap_or_default(),
-            tier_zh(s.tier),
-            s.township_rank.map(|r| r.to_string()).unwrap_or_default(),
-        ));
-        h.push_str(&format!(
-            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
-            s.uncertainty
-                .map(|u| format!("{}–{}", u.p05, u.p95))
-                .unwrap_or_default(),
-            s.uncertainty
-                .map(|u| format!(
-                    "{:.0}%{}",
-                    100.0 * u.tier_probability,
-                    if u.uncertain { " ?" } else { "" }
-                ))
-                .unwrap_or_default(),
-            esc(&s
-                .vetoes
-                .iter()
-                .map(|&k| framework.scoring.vetoes[k].reason_zh.as_str())
-                .collect::<Vec<_>>()
-                .join("；")),
-        ));
-        for d in &s.dimensions {
-            h.push_str(&format!(
-                "<td class=\"n\">{}</td>",
-                d.map(|x| format!("{x:.1}")).unwrap_or_default()
-            ));
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</table>\n<h2>数据质量 Data quality</h2><table><tr><th>Table</th><th>Status</th><th>Rows read</th><th>Accepted</th><th>Rejected</th><th>Reasons</th></tr>\n");
-    for t in &ingested.tables {
-        let reasons = t
-            .rejected_by_reason
-            .iter()
-            .map(|(r, n)| format!("{} × {n}", esc(r)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
-            t.table, t.status, t.rows_read, t.rows_accepted, t.rows_rejected, reasons
-        ));
-    }
-    h.push_str("</table>\n</body></html>\n");
-    std::fs::write(path, h).map_err(Error::io("writing", path))
 }
 
 /// Replaces `out` by `staged`. The previous output is moved aside first and

@@ -17,7 +17,8 @@ use crate::indicators::{self, CellStatus};
 use crate::ingest::{self, Ingested, TableReport};
 use crate::outputs::{self, OutputFile};
 use crate::period::Quarter;
-use crate::scoring::{self, Scores, Tier};
+use crate::report::{self, ReportInput, ReportOptions, Unavailable};
+use crate::scoring::{self, PastQuarter, Scores, Tier};
 
 /// What to run on.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
     /// Threads for query execution; default the machine's cores.
     pub threads: Option<usize>,
+    /// Language and edition of the report.
+    pub report: ReportOptions,
 }
 
 impl Default for RunOptions {
@@ -43,6 +46,7 @@ impl Default for RunOptions {
             quarter: None,
             out_dir: None,
             threads: None,
+            report: ReportOptions::default(),
         }
     }
 }
@@ -133,12 +137,6 @@ struct FrameworkInfo {
 }
 
 #[derive(Debug, Serialize)]
-struct Unavailable {
-    indicator: String,
-    reason: String,
-}
-
-#[derive(Debug, Serialize)]
 struct VillageCounts {
     total: usize,
     ranked: usize,
@@ -162,6 +160,9 @@ pub struct Assessment {
     pub table: DataPointTable,
     pub values: Vec<indicators::IndicatorValues>,
     pub scores: Scores,
+    /// The quarters before, oldest first, as far back as the report's
+    /// trend reaches and the sources cover.
+    pub history: Vec<PastQuarter>,
 }
 
 impl std::fmt::Debug for Assessment {
@@ -211,24 +212,38 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         ms = started.elapsed().as_millis() as u64,
         "indicators computed and scored"
     );
-    // The previous quarter, for change: scored with the same framework
-    // when any source has events in it.
+    // The quarters before, for change and trends: scored with the same
+    // framework (without Monte Carlo) while some source has events in
+    // them, back as far as the report's trend reaches.
     let spans = datapoints::source_spans(&ingested);
-    let previous = quarter.previous();
-    if spans.values().any(|s| s.0 <= previous && previous <= s.1) {
+    let mut framework_no_mc = framework.clone();
+    framework_no_mc.scoring.uncertainty = None;
+    let mut history = Vec::new();
+    let mut past = quarter;
+    for _ in 1..framework.report.trend_quarters.max(2) {
+        past = past.previous();
+        if !spans.values().any(|s| s.0 <= past && past <= s.1) {
+            break;
+        }
         let started = std::time::Instant::now();
-        let before = datapoints::compute(&ctx, &framework, &ingested, previous).await?;
+        let before = datapoints::compute(&ctx, &framework, &ingested, past).await?;
         let before_values = indicators::compute(&framework, &before);
-        let mut framework_no_mc = framework.clone();
-        framework_no_mc.scoring.uncertainty = None;
         let before_scores = scoring::score(&framework_no_mc, &before, &before_values)?;
+        tracing::info!(quarter = %past, ms = started.elapsed().as_millis() as u64, "earlier quarter scored for change and trend");
+        history.push(PastQuarter {
+            quarter: past,
+            villages: before.villages,
+            scores: before_scores,
+        });
+    }
+    history.reverse();
+    if let Some(previous) = history.last() {
         scoring::explain::compare(
             &mut scores,
             &table.villages,
-            &before_scores,
-            &before.villages,
+            &previous.scores,
+            &previous.villages,
         );
-        tracing::info!(%previous, ms = started.elapsed().as_millis() as u64, "previous quarter scored for change");
     }
     Ok(Assessment {
         framework,
@@ -238,6 +253,7 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         table,
         values,
         scores,
+        history,
     })
 }
 
@@ -249,8 +265,9 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ingested,
         quarter,
         table,
-        values: _,
+        values,
         scores,
+        history,
     } = assess(opts).await?;
 
     let out_dir = opts
@@ -266,10 +283,16 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         std::fs::remove_dir_all(&staged).map_err(Error::io("removing", &staged))?;
     }
     std::fs::create_dir_all(&staged).map_err(Error::io("creating", &staged))?;
-    let result = write_all(
-        &staged, opts, &catalog, &framework, &ingested, &table, &scores,
-    )
-    .await;
+    let assessed = Assessed {
+        catalog: &catalog,
+        framework: &framework,
+        ingested: &ingested,
+        table: &table,
+        values: &values,
+        scores: &scores,
+        history: &history,
+    };
+    let result = write_all(&staged, opts, &assessed).await;
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staged);
         return Err(e);
@@ -355,24 +378,23 @@ fn refuse_foreign_output(out: &Path) -> Result<()> {
     }
 }
 
-async fn write_all(
-    dir: &Path,
-    opts: &RunOptions,
-    catalog: &Catalog,
+/// What `write_all` writes from.
+struct Assessed<'a> {
+    catalog: &'a Catalog,
+    framework: &'a Framework,
+    ingested: &'a Ingested,
+    table: &'a DataPointTable,
+    values: &'a [indicators::IndicatorValues],
+    scores: &'a Scores,
+    history: &'a [PastQuarter],
+}
+
+/// The indicators left out of the quarter for every village, and why.
+pub fn unavailable(
     framework: &Framework,
-    ingested: &Ingested,
     table: &DataPointTable,
     scores: &Scores,
-) -> Result<()> {
-    outputs::write_ranking(&dir.join("ranking.csv"), framework, &table.villages, scores)?;
-    outputs::write_weights(&dir.join("weights.csv"), framework, scores)?;
-    let batch = outputs::scores_batch(framework, &table.villages, scores)?;
-    outputs::write_parquet(&dir.join("scores.parquet"), &batch)?;
-    for r in &ingested.rejects {
-        outputs::write_rejects(&dir.join("rejects"), r)?;
-    }
-    outputs::write_report(&dir.join("report.html"), framework, table, scores, ingested)?;
-
+) -> Vec<Unavailable> {
     let mut unavailable = Vec::new();
     for (k, ind) in framework.indicators.iter().enumerate() {
         let cells = &scores.cells[k];
@@ -413,6 +435,43 @@ async fn write_all(
             });
         }
     }
+    unavailable
+}
+
+async fn write_all(dir: &Path, opts: &RunOptions, a: &Assessed<'_>) -> Result<()> {
+    let Assessed {
+        catalog,
+        framework,
+        ingested,
+        table,
+        values,
+        scores,
+        history,
+    } = *a;
+    outputs::write_ranking(&dir.join("ranking.csv"), framework, &table.villages, scores)?;
+    outputs::write_weights(&dir.join("weights.csv"), framework, scores)?;
+    let batch = outputs::scores_batch(framework, &table.villages, scores)?;
+    outputs::write_parquet(&dir.join("scores.parquet"), &batch)?;
+    for r in &ingested.rejects {
+        outputs::write_rejects(&dir.join("rejects"), r)?;
+    }
+    let unavailable = unavailable(framework, table, scores);
+    let alerts = crate::alerts::alerts(framework, &table.villages, scores);
+    report::write(
+        dir,
+        &ReportInput {
+            framework,
+            table,
+            values,
+            scores,
+            history,
+            ingested,
+            unavailable: &unavailable,
+            alerts: &alerts,
+        },
+        &opts.report,
+    )?;
+
     let count = |t: Tier| scores.villages.iter().filter(|s| s.tier == t).count();
     let manifest = Manifest {
         tool: "qinglian",

@@ -184,6 +184,15 @@ pub struct Scores {
     pub medians: Vec<Option<f64>>,
 }
 
+/// A quarter before the assessed one, scored with the same framework
+/// (for change, trends and rank movement).
+#[derive(Debug, Clone)]
+pub struct PastQuarter {
+    pub quarter: crate::period::Quarter,
+    pub villages: Vec<Village>,
+    pub scores: Scores,
+}
+
 /// The median of the values present (mean of the middle two for an even
 /// count); `None` without values.
 pub fn median(raw: &[Option<f64>]) -> Option<f64> {

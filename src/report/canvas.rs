@@ -1,0 +1,743 @@
+//! A plotters drawing backend that records what a chart draws, and the two
+//! writers that play the record back: SVG (text as outlines of the bundled
+//! font, so it renders the same everywhere) and PNG (played onto plotters'
+//! `BitMapBackend`, text rasterised from the same outlines). A chart is
+//! drawn once and both files come out of one record, byte for byte the
+//! same on every run.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use ab_glyph::Font;
+use image::ImageEncoder;
+use plotters::coord::Shift;
+use plotters::prelude::{BitMapBackend, DrawingArea, IntoDrawingArea};
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+    FontTransform,
+};
+
+use super::font;
+
+/// A colour with opacity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rgba {
+    pub rgb: (u8, u8, u8),
+    pub alpha: f64,
+}
+
+impl From<BackendColor> for Rgba {
+    fn from(c: BackendColor) -> Self {
+        Self {
+            rgb: c.rgb,
+            alpha: c.alpha,
+        }
+    }
+}
+
+impl Rgba {
+    fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.rgb.0, self.rgb.1, self.rgb.2)
+    }
+
+    fn backend(self) -> BackendColor {
+        BackendColor {
+            rgb: self.rgb,
+            alpha: self.alpha,
+        }
+    }
+}
+
+/// One drawing operation, in pixels of the chart.
+#[derive(Debug, Clone)]
+enum Op {
+    Pixel(BackendCoord, Rgba),
+    Line {
+        from: BackendCoord,
+        to: BackendCoord,
+        color: Rgba,
+        width: u32,
+    },
+    Rect {
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        color: Rgba,
+        width: u32,
+        fill: bool,
+    },
+    Path {
+        points: Vec<BackendCoord>,
+        color: Rgba,
+        width: u32,
+    },
+    Circle {
+        center: BackendCoord,
+        radius: u32,
+        color: Rgba,
+        width: u32,
+        fill: bool,
+    },
+    Polygon {
+        points: Vec<BackendCoord>,
+        color: Rgba,
+    },
+    Text {
+        text: String,
+        size: f64,
+        color: Rgba,
+        h: HAlign,
+        v: VAlign,
+        /// Rotation in degrees, clockwise: 0, 90, 180 or 270.
+        degrees: i32,
+        pos: BackendCoord,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum HAlign {
+    Left,
+    Center,
+    Right,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum VAlign {
+    Top,
+    Center,
+    Bottom,
+}
+
+/// The recording backend. Clone the handle from [`Recorder::record`]
+/// before giving the backend to plotters.
+#[derive(Debug)]
+pub struct Recorder {
+    size: (u32, u32),
+    ops: Rc<RefCell<Vec<Op>>>,
+}
+
+/// What a chart drew.
+#[derive(Debug, Clone)]
+pub struct Record {
+    size: (u32, u32),
+    ops: Rc<RefCell<Vec<Op>>>,
+}
+
+/// Starts a chart of `w` × `h` pixels: the drawing area to draw on with
+/// plotters, and the record it fills.
+pub fn canvas(w: u32, h: u32) -> (DrawingArea<Recorder, Shift>, Record) {
+    font::register();
+    let ops = Rc::new(RefCell::new(Vec::new()));
+    let record = Record {
+        size: (w, h),
+        ops: ops.clone(),
+    };
+    (Recorder { size: (w, h), ops }.into_drawing_area(), record)
+}
+
+impl Recorder {
+    fn push(&self, op: Op) {
+        self.ops.borrow_mut().push(op);
+    }
+}
+
+type DrawResult = Result<(), DrawingErrorKind<Infallible>>;
+
+impl DrawingBackend for Recorder {
+    type ErrorType = Infallible;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn ensure_prepared(&mut self) -> DrawResult {
+        Ok(())
+    }
+
+    fn present(&mut self) -> DrawResult {
+        Ok(())
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> DrawResult {
+        if color.alpha > 0.0 {
+            self.push(Op::Pixel(point, color.into()));
+        }
+        Ok(())
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> DrawResult {
+        if style.color().alpha > 0.0 {
+            self.push(Op::Line {
+                from,
+                to,
+                color: style.color().into(),
+                width: style.stroke_width(),
+            });
+        }
+        Ok(())
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> DrawResult {
+        if style.color().alpha > 0.0 {
+            self.push(Op::Rect {
+                upper_left,
+                bottom_right,
+                color: style.color().into(),
+                width: style.stroke_width(),
+                fill,
+            });
+        }
+        Ok(())
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> DrawResult {
+        if style.color().alpha > 0.0 {
+            self.push(Op::Path {
+                points: path.into_iter().collect(),
+                color: style.color().into(),
+                width: style.stroke_width(),
+            });
+        }
+        Ok(())
+    }
+
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> DrawResult {
+        if style.color().alpha > 0.0 {
+            self.push(Op::Circle {
+                center,
+                radius,
+                color: style.color().into(),
+                width: style.stroke_width(),
+                fill,
+            });
+        }
+        Ok(())
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> DrawResult {
+        if style.color().alpha > 0.0 {
+            self.push(Op::Polygon {
+                points: vert.into_iter().collect(),
+                color: style.color().into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &T,
+        pos: BackendCoord,
+    ) -> DrawResult {
+        if style.color().alpha > 0.0 && !text.is_empty() {
+            let anchor = style.anchor();
+            self.push(Op::Text {
+                text: text.to_string(),
+                size: style.size(),
+                color: style.color().into(),
+                h: match anchor.h_pos {
+                    HPos::Left => HAlign::Left,
+                    HPos::Center => HAlign::Center,
+                    HPos::Right => HAlign::Right,
+                },
+                v: match anchor.v_pos {
+                    VPos::Top => VAlign::Top,
+                    VPos::Center => VAlign::Center,
+                    VPos::Bottom => VAlign::Bottom,
+                },
+                degrees: degrees(&style.transform()),
+                pos,
+            });
+        }
+        Ok(())
+    }
+
+    fn estimate_text_size<T: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &T,
+    ) -> Result<(u32, u32), DrawingErrorKind<Infallible>> {
+        let line = font::layout(text, style.size());
+        Ok((line.width.ceil() as u32, line.height().ceil() as u32))
+    }
+}
+
+/// Where a text's baseline starts, relative to its anchor point, before
+/// rotation.
+fn text_origin(line: &font::Line, h: HAlign, v: VAlign) -> (f64, f64) {
+    let dx = match h {
+        HAlign::Left => 0.0,
+        HAlign::Center => -line.width / 2.0,
+        HAlign::Right => -line.width,
+    };
+    let dy = match v {
+        VAlign::Top => line.ascent,
+        VAlign::Center => line.ascent - line.height() / 2.0,
+        VAlign::Bottom => -line.descent,
+    };
+    (dx, dy)
+}
+
+fn degrees(t: &FontTransform) -> i32 {
+    match t {
+        FontTransform::None => 0,
+        FontTransform::Rotate90 => 90,
+        FontTransform::Rotate180 => 180,
+        FontTransform::Rotate270 => 270,
+    }
+}
+
+/// Rotates a point about the origin by a multiple of 90° (clockwise on
+/// screen, as plotters does).
+fn rotate(deg: i32, (x, y): (f64, f64)) -> (f64, f64) {
+    match deg {
+        90 => (-y, x),
+        180 => (-x, -y),
+        270 => (y, -x),
+        _ => (x, y),
+    }
+}
+
+fn f(v: f64) -> String {
+    let r = (v * 100.0).round() / 100.0;
+    let s = format!("{r:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn paint(color: Rgba, key: &str) -> String {
+    if color.alpha >= 1.0 {
+        format!("{key}=\"{}\"", color.hex())
+    } else {
+        format!(
+            "{key}=\"{}\" {key}-opacity=\"{}\"",
+            color.hex(),
+            f(color.alpha)
+        )
+    }
+}
+
+fn points(p: &[BackendCoord]) -> String {
+    p.iter()
+        .map(|(x, y)| format!("{x},{y}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Record {
+    /// The chart's size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    /// Every text the chart drew, in order (for tests and accessibility).
+    pub fn texts(&self) -> Vec<String> {
+        self.ops
+            .borrow()
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The chart as a standalone SVG document. `id` prefixes the glyph
+    /// definitions, so several charts can sit inline in one HTML page;
+    /// `title` is the accessible name.
+    pub fn svg(&self, id: &str, title: &str) -> String {
+        let (w, h) = self.size;
+        let ops = self.ops.borrow();
+        let mut glyphs: BTreeMap<u16, Option<String>> = BTreeMap::new();
+        let mut body = String::new();
+        for op in ops.iter() {
+            match op {
+                Op::Pixel((x, y), c) => {
+                    let _ = writeln!(
+                        body,
+                        "<rect x=\"{x}\" y=\"{y}\" width=\"1\" height=\"1\" {}/>",
+                        paint(*c, "fill")
+                    );
+                }
+                Op::Line {
+                    from,
+                    to,
+                    color,
+                    width,
+                } => {
+                    let _ = writeln!(
+                        body,
+                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {} stroke-width=\"{width}\"/>",
+                        from.0,
+                        from.1,
+                        to.0,
+                        to.1,
+                        paint(*color, "stroke")
+                    );
+                }
+                Op::Rect {
+                    upper_left: (x0, y0),
+                    bottom_right: (x1, y1),
+                    color,
+                    width,
+                    fill,
+                } => {
+                    let (x, y) = ((*x0).min(*x1), (*y0).min(*y1));
+                    let (rw, rh) = ((x1 - x0).abs(), (y1 - y0).abs());
+                    if *fill {
+                        let _ = writeln!(
+                            body,
+                            "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" {}/>",
+                            rw + 1,
+                            rh + 1,
+                            paint(*color, "fill")
+                        );
+                    } else {
+                        let _ = writeln!(
+                            body,
+                            "<rect x=\"{x}\" y=\"{y}\" width=\"{rw}\" height=\"{rh}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
+                            paint(*color, "stroke")
+                        );
+                    }
+                }
+                Op::Path {
+                    points: p,
+                    color,
+                    width,
+                } => {
+                    let _ = writeln!(
+                        body,
+                        "<polyline points=\"{}\" fill=\"none\" {} stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
+                        points(p),
+                        paint(*color, "stroke")
+                    );
+                }
+                Op::Circle {
+                    center: (x, y),
+                    radius,
+                    color,
+                    width,
+                    fill,
+                } => {
+                    if *fill {
+                        let _ = writeln!(
+                            body,
+                            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" {}/>",
+                            paint(*color, "fill")
+                        );
+                    } else {
+                        let _ = writeln!(
+                            body,
+                            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
+                            paint(*color, "stroke")
+                        );
+                    }
+                }
+                Op::Polygon { points: p, color } => {
+                    let _ = writeln!(
+                        body,
+                        "<polygon points=\"{}\" {}/>",
+                        points(p),
+                        paint(*color, "fill")
+                    );
+                }
+                Op::Text {
+                    text,
+                    size,
+                    color,
+                    h,
+                    v,
+                    degrees: deg,
+                    pos,
+                } => {
+                    let deg = *deg;
+                    let line = font::layout(text, *size);
+                    let (dx, dy) = text_origin(&line, *h, *v);
+                    let rot = if deg == 0 {
+                        String::new()
+                    } else {
+                        format!(" rotate({deg})")
+                    };
+                    let scale = {
+                        let t = format!("{:.7}", font::unit_scale(*size));
+                        t.trim_end_matches('0').trim_end_matches('.').to_string()
+                    };
+                    let _ = write!(
+                        body,
+                        "<g aria-label=\"{}\" transform=\"translate({},{}){rot}\" {}>",
+                        xml(text),
+                        pos.0,
+                        pos.1,
+                        paint(*color, "fill")
+                    );
+                    for g in &line.glyphs {
+                        let path = glyphs
+                            .entry(g.glyph.0)
+                            .or_insert_with(|| font::glyph_path(g.glyph));
+                        if path.is_some() {
+                            let _ = write!(
+                                body,
+                                "<use href=\"#{id}-g{}\" transform=\"translate({},{}) scale({scale})\"/>",
+                                g.glyph.0,
+                                f(dx + g.x),
+                                f(dy)
+                            );
+                        }
+                    }
+                    body.push_str("</g>\n");
+                }
+            }
+        }
+        let mut out = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n<defs>\n",
+            xml(title),
+            xml(title)
+        );
+        for (gid, path) in &glyphs {
+            if let Some(d) = path {
+                let _ = writeln!(out, "<path id=\"{id}-g{gid}\" d=\"{d}\"/>");
+            }
+        }
+        out.push_str("</defs>\n");
+        out.push_str(&body);
+        out.push_str("</svg>\n");
+        out
+    }
+
+    /// The chart as a PNG at `scale` × its size (2 for pasting into
+    /// documents), on white.
+    pub fn png(&self, scale: u32) -> Result<Vec<u8>, String> {
+        let (w, h) = (self.size.0 * scale, self.size.1 * scale);
+        let mut buf = vec![255u8; (w * h * 3) as usize];
+        {
+            let mut bmp = BitMapBackend::with_buffer(&mut buf, (w, h));
+            self.replay(&mut bmp, scale).map_err(|e| e.to_string())?;
+            bmp.present().map_err(|e| e.to_string())?;
+        }
+        let mut out = Vec::new();
+        // Fast deflate: chart PNGs are flat colours and compress well
+        // anyway; the default level costs several times the time.
+        image::codecs::png::PngEncoder::new_with_quality(
+            &mut out,
+            image::codecs::png::CompressionType::Fast,
+            image::codecs::png::FilterType::Sub,
+        )
+        .write_image(&buf, w, h, image::ColorType::Rgb8)
+        .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    fn replay<DB: DrawingBackend>(
+        &self,
+        db: &mut DB,
+        scale: u32,
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        let s = scale as i32;
+        let p = |(x, y): BackendCoord| (x * s, y * s);
+        let style = |c: &Rgba, width: u32| Stroke {
+            color: c.backend(),
+            width: width * scale,
+        };
+        for op in self.ops.borrow().iter() {
+            match op {
+                Op::Pixel(at, c) => {
+                    let (x, y) = p(*at);
+                    db.draw_rect((x, y), (x + s - 1, y + s - 1), &style(c, 1), true)?;
+                }
+                Op::Line {
+                    from,
+                    to,
+                    color,
+                    width,
+                } => {
+                    if *width <= 1 {
+                        db.draw_line(p(*from), p(*to), &style(color, 1))?;
+                    } else {
+                        db.draw_path([p(*from), p(*to)], &style(color, *width))?;
+                    }
+                }
+                Op::Rect {
+                    upper_left,
+                    bottom_right,
+                    color,
+                    width,
+                    fill,
+                } => {
+                    let (x1, y1) = p(*bottom_right);
+                    let br = if *fill {
+                        (x1 + s - 1, y1 + s - 1)
+                    } else {
+                        (x1, y1)
+                    };
+                    db.draw_rect(p(*upper_left), br, &style(color, *width), *fill)?;
+                }
+                Op::Path {
+                    points,
+                    color,
+                    width,
+                } => {
+                    db.draw_path(points.iter().map(|q| p(*q)), &style(color, *width))?;
+                }
+                Op::Circle {
+                    center,
+                    radius,
+                    color,
+                    width,
+                    fill,
+                } => {
+                    db.draw_circle(p(*center), radius * scale, &style(color, *width), *fill)?;
+                }
+                Op::Polygon { points, color } => {
+                    db.fill_polygon(points.iter().map(|q| p(*q)), &style(color, 1))?;
+                }
+                Op::Text {
+                    text,
+                    size,
+                    color,
+                    h,
+                    v,
+                    degrees: deg,
+                    pos,
+                } => {
+                    let deg = *deg;
+                    let size = size * f64::from(scale);
+                    let line = font::layout(text, size);
+                    let (dx, dy) = text_origin(&line, *h, *v);
+                    let (px, py) = p(*pos);
+                    let font = font::font();
+                    for g in &line.glyphs {
+                        let glyph = g.glyph.with_scale_and_position(
+                            font::px_scale(size),
+                            ab_glyph::point((dx + g.x) as f32, dy as f32),
+                        );
+                        let Some(outlined) = font.outline_glyph(glyph) else {
+                            continue;
+                        };
+                        let bounds = outlined.px_bounds();
+                        let mut pixels = Vec::new();
+                        outlined.draw(|x, y, coverage| {
+                            if coverage > 0.0 {
+                                pixels.push((
+                                    f64::from(bounds.min.x) + f64::from(x),
+                                    f64::from(bounds.min.y) + f64::from(y),
+                                    coverage,
+                                ));
+                            }
+                        });
+                        for (x, y, coverage) in pixels {
+                            let (rx, ry) = rotate(deg, (x, y));
+                            let c = BackendColor {
+                                rgb: color.rgb,
+                                alpha: color.alpha * f64::from(coverage.min(1.0)),
+                            };
+                            db.draw_pixel((px + rx.floor() as i32, py + ry.floor() as i32), c)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A stroke or fill style for the replay.
+struct Stroke {
+    color: BackendColor,
+    width: u32,
+}
+
+impl BackendStyle for Stroke {
+    fn color(&self) -> BackendColor {
+        self.color
+    }
+    fn stroke_width(&self) -> u32 {
+        self.width
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters::prelude::*;
+
+    fn sample() -> Record {
+        let (area, record) = canvas(200, 100);
+        area.fill(&WHITE).expect("fill");
+        area.draw(&Rectangle::new([(10, 10), (50, 40)], RED.filled()))
+            .expect("rect");
+        area.draw(&Text::new(
+            "村社 index 42",
+            (60, 50),
+            (font::FAMILY, 14).into_font().color(&BLACK),
+        ))
+        .expect("text");
+        record
+    }
+
+    #[test]
+    fn svg_has_glyph_outlines_and_no_font_text() {
+        let svg = sample().svg("t", "测试");
+        assert!(svg.starts_with("<svg "), "{svg}");
+        assert!(svg.contains("<path id=\"t-g"), "glyphs defined");
+        assert!(svg.contains("href=\"#t-g"), "glyphs used");
+        assert!(svg.contains("aria-label=\"村社 index 42\""));
+        assert!(svg.contains("fill=\"#ff0000\""));
+        assert!(!svg.contains("<text"), "no font-dependent <text>");
+    }
+
+    #[test]
+    fn png_decodes_and_draws_text_pixels() {
+        let png = sample().png(2).expect("png");
+        let img = image::load_from_memory(&png).expect("decodes").to_rgb8();
+        assert_eq!(img.dimensions(), (400, 200));
+        assert_eq!(img.get_pixel(60, 50).0, [255, 0, 0], "the red rectangle");
+        // Text is drawn to the right of x = 120 (60 × 2), around y = 100.
+        let dark = (120..400)
+            .flat_map(|x| (60..140).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0[0] < 128)
+            .count();
+        assert!(dark > 100, "text pixels: {dark}");
+    }
+
+    #[test]
+    fn same_chart_same_bytes() {
+        assert_eq!(sample().svg("t", "x"), sample().svg("t", "x"));
+        assert_eq!(sample().png(1).expect("png"), sample().png(1).expect("png"));
+    }
+}

@@ -1,0 +1,364 @@
+//! The charted report through the real run on the committed samples:
+//! every chart produced and decodable, every link resolving, the summons
+//! list and township league agreeing with ranking.csv, English on request,
+//! small petition counts hidden in the public edition.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::repo;
+use qinglian::pipeline::{self, RunOptions};
+use qinglian::report::{Lang, ReportOptions, privacy};
+
+fn run(out: &Path, report: ReportOptions) {
+    let opts = RunOptions {
+        data_dir: repo().join("data-samples"),
+        framework_dir: repo().join("indicators"),
+        out_dir: Some(out.to_path_buf()),
+        report,
+        ..RunOptions::default()
+    };
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(pipeline::run(&opts))
+        .unwrap();
+}
+
+/// One Chinese run shared by the tests that only read it.
+fn chinese() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("report");
+        run(&out, ReportOptions::default());
+        (tmp, out)
+    })
+    .1
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn pages(out: &Path) -> Vec<PathBuf> {
+    let mut v = vec![out.join("report.html")];
+    let mut villages: Vec<PathBuf> = std::fs::read_dir(out.join("village"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    villages.sort();
+    v.extend(villages);
+    v
+}
+
+/// Every value of `attr="…"` in an HTML text, character references
+/// decoded (as a browser reads them).
+fn attributes(html: &str, attr: &str) -> Vec<String> {
+    let needle = format!(" {attr}=\"");
+    html.match_indices(&needle)
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find('"').unwrap()]
+                .replace("&#x2f;", "/")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+fn ranking(out: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = read(&out.join("ranking.csv"));
+    let mut rdr = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            header
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_chart_is_produced_and_decodes() {
+    let out = chinese();
+    let charts = out.join("charts");
+    let names: BTreeSet<String> = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // The district charts, and three per ranked village.
+    for c in [
+        "distribution",
+        "summons",
+        "townships",
+        "heatmap",
+        "trend",
+        "movement",
+        "intervals",
+        "quality",
+    ] {
+        assert!(names.contains(&format!("{c}.svg")), "{c}.svg");
+        assert!(names.contains(&format!("{c}.png")), "{c}.png");
+    }
+    let codes: Vec<String> = ranking(out)
+        .iter()
+        .map(|r| r["village_code"].clone())
+        .collect();
+    assert_eq!(codes.len(), 60);
+    for code in &codes {
+        for c in ["profile", "contributions", "trend"] {
+            assert!(
+                names.contains(&format!("village-{code}-{c}.png")),
+                "{code} {c}"
+            );
+        }
+    }
+    assert_eq!(names.len(), 2 * (8 + 3 * 60));
+    for name in &names {
+        let path = charts.join(name);
+        if name.ends_with(".png") {
+            let img = image::open(&path)
+                .unwrap_or_else(|e| panic!("{name} does not decode: {e}"))
+                .to_rgb8();
+            let (w, h) = img.dimensions();
+            assert!(w >= 400 && h >= 200, "{name}: {w}×{h}");
+            // Drawn on: not one colour.
+            let first = img.get_pixel(0, 0).0;
+            let other = img.pixels().filter(|p| p.0 != first).count();
+            assert!(other * 100 > (w * h) as usize, "{name} is nearly blank");
+        } else {
+            let text = read(&path);
+            let doc = roxmltree::Document::parse(&text)
+                .unwrap_or_else(|e| panic!("{name} is not well-formed SVG: {e}"));
+            assert_eq!(doc.root_element().tag_name().name(), "svg", "{name}");
+            // Text is drawn as glyph outlines of the bundled font, never
+            // as <text> that would depend on the reader's fonts.
+            assert!(!text.contains("<text"), "{name} has <text>");
+            assert!(text.contains("<use href=\"#"), "{name} has no glyphs");
+            let defined: BTreeSet<&str> = doc
+                .descendants()
+                .filter_map(|n| n.attribute("id"))
+                .collect();
+            for used in attributes(&text, "href") {
+                let id = used.trim_start_matches('#');
+                assert!(defined.contains(id), "{name}: glyph {id} used, not defined");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_link_resolves_and_nothing_is_fetched() {
+    let out = chinese();
+    let pages = pages(out);
+    assert_eq!(pages.len(), 61);
+    for page in &pages {
+        let html = read(page);
+        let ids: BTreeSet<String> = attributes(&html, "id").into_iter().collect();
+        let dir = page.parent().unwrap();
+        let mut links = attributes(&html, "href");
+        links.extend(attributes(&html, "src"));
+        assert!(!links.is_empty());
+        for link in &links {
+            let link = link.as_str();
+            assert!(
+                !link.contains("://") && !link.starts_with("//"),
+                "{}: {link} points off the disk",
+                page.display()
+            );
+            let (file, fragment) = link.split_once('#').unwrap_or((link, ""));
+            if file.is_empty() {
+                // An in-page anchor, or a glyph of an inline chart.
+                assert!(ids.contains(fragment), "{}: #{fragment}", page.display());
+                continue;
+            }
+            let target = dir.join(file);
+            assert!(
+                target.is_file(),
+                "{}: {link} does not exist",
+                page.display()
+            );
+            if !fragment.is_empty() {
+                let other = read(&target);
+                assert!(
+                    attributes(&other, "id").iter().any(|i| i == fragment),
+                    "{}: {link}: no such anchor",
+                    page.display()
+                );
+            }
+        }
+        // Only the SVG namespace names a URL.
+        let urls = html.matches("http://").count() + html.matches("https://").count();
+        let namespaces = html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count();
+        assert_eq!(urls, namespaces, "{}", page.display());
+    }
+}
+
+#[test]
+fn a_reader_finds_the_worst_ten_the_townships_and_the_change() {
+    let out = chinese();
+    let html = read(&out.join("report.html"));
+    let rows = ranking(out);
+    // The summons list is the ten lowest ranked villages, lowest first.
+    let start = html.find("<section id=\"summons\">").unwrap();
+    let end = start + html[start..].find("</section>").unwrap();
+    let summons = &html[start..end];
+    let listed: Vec<String> = attributes(summons, "href")
+        .into_iter()
+        .filter(|h| h.starts_with("village/"))
+        .collect();
+    let worst: Vec<String> = rows
+        .iter()
+        .rev()
+        .take(10)
+        .map(|r| format!("village/{}.html", r["village_code"]))
+        .collect();
+    assert_eq!(listed, worst);
+    // Each has a reason or a weakness written out.
+    assert_eq!(summons.matches("<tr class=").count(), 10);
+
+    // The township league agrees with ranking.csv.
+    let league = read(&out.join("townships.csv"));
+    let mut rdr = csv::Reader::from_reader(league.trim_start_matches('\u{feff}').as_bytes());
+    let mut means = Vec::new();
+    let mut total = 0;
+    for r in rdr.records() {
+        let r = r.unwrap();
+        let code = &r[1];
+        let members: Vec<f64> = rows
+            .iter()
+            .filter(|x| x["township_code"] == code)
+            .map(|x| x["index"].parse::<f64>().unwrap())
+            .collect();
+        total += members.len();
+        assert_eq!(r[3].parse::<usize>().unwrap(), members.len());
+        let mean = members.iter().sum::<f64>() / members.len() as f64;
+        assert!(
+            (r[4].parse::<f64>().unwrap() - mean).abs() < 0.006,
+            "{code}"
+        );
+        assert!(html.contains(&r[2]), "township {} in the report", &r[2]);
+        assert!(!r[9].is_empty(), "change on last quarter");
+        means.push(mean);
+    }
+    assert_eq!(total, 60);
+    assert!(means.windows(2).all(|w| w[0] >= w[1] - 0.006), "{means:?}");
+
+    // What changed: the largest falls, with their drivers.
+    assert!(html.contains("降幅最大") && html.contains("升幅最大"));
+    let trend = read(&out.join("trend.csv"));
+    let quarters: Vec<&str> = trend
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(quarters, ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]);
+    // alerts.csv: the summons list, one row per village on it.
+    let alerts = read(&out.join("alerts.csv"));
+    assert_eq!(alerts.matches(",summons,").count(), 10);
+}
+
+#[test]
+fn english_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("en");
+    run(
+        &out,
+        ReportOptions {
+            lang: Lang::En,
+            public: false,
+        },
+    );
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<html lang=\"en\">"));
+    for heading in [
+        "Summons list",
+        "Township league",
+        "District ranking",
+        "Dimension heatmap",
+        "Rank uncertainty",
+        "Data quality",
+    ] {
+        assert!(html.contains(heading), "{heading}");
+    }
+    let zh = read(&chinese().join("report.html"));
+    assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("约谈名单"));
+    // Chart titles follow the language (the SVG's accessible name).
+    assert!(read(&out.join("charts/townships.svg")).contains("aria-label=\"Township league"));
+}
+
+#[test]
+fn the_public_edition_hides_small_petition_counts() {
+    let assessed = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(pipeline::assess(&RunOptions {
+            data_dir: repo().join("data-samples"),
+            framework_dir: repo().join("indicators"),
+            ..RunOptions::default()
+        }))
+        .unwrap();
+    let framework = &assessed.framework;
+    let counts = privacy::petition_counts(framework, &assessed.table);
+    assert!(counts.len() >= 5, "{counts:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    run(
+        &out,
+        ReportOptions {
+            lang: Lang::Zh,
+            public: true,
+        },
+    );
+    let internal = chinese();
+    // Indicators built on a petition count (its value, rate or share).
+    let counted: Vec<(&str, &str)> = framework
+        .indicators
+        .iter()
+        .filter(|i| counts.contains(&i.numerator))
+        .map(|i| (i.id.as_str(), i.numerator.as_str()))
+        .collect();
+    assert!(counted.len() >= 5, "{counted:?}");
+    let table = &assessed.table;
+    let mut masked = 0;
+    let mut shown = 0;
+    for (v, village) in table.villages.iter().enumerate() {
+        let name = format!("{}.html", village.code);
+        let before = read(&internal.join("village").join(&name));
+        let after = read(&out.join("village").join(&name));
+        for (id, numerator) in &counted {
+            let row = |html: &str| {
+                let at = html.find(&format!("<code>{id}</code>")).unwrap();
+                let end = at + html[at..].find("</tr>").unwrap();
+                // The raw value is the first numeric cell after the name.
+                let cell = &html[at..end];
+                let v = cell.find("<td class=\"n\"").unwrap();
+                let close = v + cell[v..].find("</td>").unwrap();
+                let open = v + cell[v..].find('>').unwrap() + 1;
+                cell[open..close].to_string()
+            };
+            let (raw, public) = (row(&before), row(&after));
+            let count = table.value(numerator, v);
+            if !raw.is_empty() && count.is_some_and(|n| n > 0.0 && n < 3.0) {
+                assert_eq!(public, "&lt;3", "{name} {id}: {raw} from {count:?}");
+                masked += 1;
+            } else {
+                assert_eq!(public, raw, "{name} {id}");
+                shown += 1;
+            }
+        }
+    }
+    assert!(masked > 0 && shown > 0, "masked {masked}, shown {shown}");
+    assert!(read(&out.join("report.html")).contains("公开版"));
+}
