@@ -1,6 +1,7 @@
 //! Outputs of a run, per the data contract: `ranking.csv` (UTF-8 with a BOM
-//! so Excel shows Chinese), `scores.parquet` (long format), `report.html`,
-//! `rejects/<table>.csv` and `manifest.json`. A run writes everything into a
+//! so Excel shows Chinese), `scores.parquet` (long format), `weights.csv`,
+//! `rejects/<table>.csv` and the manifest's file list (the report itself is
+//! the `report` stage). A run writes everything into a
 //! temporary sibling directory and renames it into place, so a failed run
 //! leaves the previous report intact. No output carries a person key.
 

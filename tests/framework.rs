@@ -472,3 +472,54 @@ async fn the_default_framework_plans() {
         .await
         .unwrap();
 }
+
+#[test]
+fn report_settings_are_checked_together_and_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw");
+    let indicator = "[[indicator]]\nid = \"i\"\ndimension = \"d\"\nname_zh = \"i\"\nname_en = \"i\"\ndefinition = \"x\"\nformula = \"value\"\nnumerator = \"population\"\ndirection = \"lower_is_better\"\nweight = 1\n";
+    write(&fw, "datapoints/a.toml", "");
+    write(&fw, "definitions/d.toml", indicator);
+    // Out-of-range values: every one named with its key.
+    write(
+        &fw,
+        "framework.toml",
+        &format!(
+            "{MAIN}\n[report]\nsummons = 0\nsmall_cell_k = 0\ntrend_quarters = 9\nalert_drop = -1.0\n"
+        ),
+    );
+    let msg = Framework::load(&fw).unwrap_err().to_string();
+    for needle in [
+        "report.summons = 0",
+        "report.small_cell_k = 0",
+        "report.trend_quarters = 9",
+        "report.alert_drop = -1",
+    ] {
+        assert!(msg.contains(needle), "missing '{needle}' in:\n{msg}");
+    }
+    assert!(msg.contains("4 problem(s)"), "{msg}");
+    // A misspelt key, by its path.
+    write(
+        &fw,
+        "framework.toml",
+        &format!("{MAIN}\n[report]\nsumons = 5\n"),
+    );
+    let msg = Framework::load(&fw).unwrap_err().to_string();
+    assert!(
+        msg.contains("report.sumons: unknown field `sumons`"),
+        "{msg}"
+    );
+    // Left out: the defaults; given: the values.
+    write(&fw, "framework.toml", MAIN);
+    let f = Framework::load(&fw).unwrap();
+    assert_eq!(f.report, qinglian::framework::ReportSettings::default());
+    assert_eq!((f.report.summons, f.report.small_cell_k), (10, 3));
+    write(
+        &fw,
+        "framework.toml",
+        &format!("{MAIN}\n[report]\nsummons = 5\ntrend_quarters = 8\n"),
+    );
+    let f = Framework::load(&fw).unwrap();
+    assert_eq!((f.report.summons, f.report.trend_quarters), (5, 8));
+    assert_eq!(f.report.small_cell_k, 3);
+}

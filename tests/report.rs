@@ -362,3 +362,46 @@ fn the_public_edition_hides_small_petition_counts() {
     assert!(masked > 0 && shown > 0, "masked {masked}, shown {shown}");
     assert!(read(&out.join("report.html")).contains("公开版"));
 }
+
+#[test]
+fn alerts_follow_the_ranking() {
+    let out = chinese();
+    let rows = ranking(out);
+    let text = read(&out.join("alerts.csv"));
+    let mut rdr = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut fired: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        assert!(!r[5].is_empty() && !r[6].is_empty(), "{r:?}: both languages");
+        *fired.entry((r[0].to_string(), r[3].to_string())).or_default() += 1;
+    }
+    let has = |code: &str, kind: &str| fired.contains_key(&(code.to_string(), kind.to_string()));
+    let order = |t: &str| ["green", "yellow", "red"].iter().position(|x| *x == t);
+    let (mut reds, mut falls, mut drops) = (0, 0, 0);
+    for r in &rows {
+        let code = r["village_code"].as_str();
+        let red = r["tier"] == "red";
+        assert_eq!(has(code, "red"), red, "{code} red");
+        reds += usize::from(red);
+        let fell = matches!(
+            (order(&r["tier"]), order(&r["tier_previous"])),
+            (Some(a), Some(b)) if a > b
+        );
+        assert_eq!(has(code, "tier_down"), fell, "{code} tier_down");
+        falls += usize::from(fell);
+        let dropped = r["index_change"]
+            .parse::<f64>()
+            .is_ok_and(|d| d <= -10.0);
+        assert_eq!(has(code, "index_drop"), dropped, "{code} index_drop");
+        drops += usize::from(dropped);
+        assert_eq!(has(code, "veto"), !r["veto"].is_empty(), "{code} veto");
+    }
+    assert!(reds > 0 && falls > 0 && drops > 0, "{reds} {falls} {drops}");
+    // `worst`: one village (or a few tied) per varying indicator.
+    let worst: usize = fired
+        .iter()
+        .filter(|((_, k), _)| k == "worst")
+        .map(|(_, n)| n)
+        .sum();
+    assert!(worst >= 20, "{worst} worst alerts");
+}
