@@ -372,8 +372,13 @@ fn alerts_follow_the_ranking() {
     let mut fired: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in rdr.records() {
         let r = r.unwrap();
-        assert!(!r[5].is_empty() && !r[6].is_empty(), "{r:?}: both languages");
-        *fired.entry((r[0].to_string(), r[3].to_string())).or_default() += 1;
+        assert!(
+            !r[5].is_empty() && !r[6].is_empty(),
+            "{r:?}: both languages"
+        );
+        *fired
+            .entry((r[0].to_string(), r[3].to_string()))
+            .or_default() += 1;
     }
     let has = |code: &str, kind: &str| fired.contains_key(&(code.to_string(), kind.to_string()));
     let order = |t: &str| ["green", "yellow", "red"].iter().position(|x| *x == t);
@@ -389,9 +394,7 @@ fn alerts_follow_the_ranking() {
         );
         assert_eq!(has(code, "tier_down"), fell, "{code} tier_down");
         falls += usize::from(fell);
-        let dropped = r["index_change"]
-            .parse::<f64>()
-            .is_ok_and(|d| d <= -10.0);
+        let dropped = r["index_change"].parse::<f64>().is_ok_and(|d| d <= -10.0);
         assert_eq!(has(code, "index_drop"), dropped, "{code} index_drop");
         drops += usize::from(dropped);
         assert_eq!(has(code, "veto"), !r["veto"].is_empty(), "{code} veto");

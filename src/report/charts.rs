@@ -360,9 +360,9 @@ pub fn trend(
     let mut chart = ChartBuilder::on(&root)
         .caption(title, style(17))
         .margin(12)
+        .margin_right(170)
         .x_label_area_size(36)
         .y_label_area_size(48)
-        .right_y_label_area_size(150)
         .build_cartesian_2d(categories(q), lo..hi)?;
     chart
         .configure_mesh()
@@ -376,15 +376,13 @@ pub fn trend(
         .label_style(style(12))
         .axis_desc_style(style(13))
         .draw()?;
-    for (name, values, color) in series {
+    for (_, values, color) in series {
         let mut run: Vec<(SegmentValue<i32>, f64)> = Vec::new();
-        let mut last = None;
         for (i, v) in values.iter().enumerate() {
             match v {
                 Some(y) => {
                     let p = (SegmentValue::CenterOf(i as i32), *y);
                     run.push(p.clone());
-                    last = Some(p.clone());
                     chart.draw_series(std::iter::once(Circle::new(p, 3, color.filled())))?;
                 }
                 None => {
@@ -404,15 +402,21 @@ pub fn trend(
                 color.stroke_width(2),
             )))?;
         }
-        if let Some((_, y)) = last {
-            chart.draw_series(std::iter::once(Text::new(
-                name.clone(),
-                (SegmentValue::Last, y),
-                style(11)
-                    .color(color)
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
-            )))?;
-        }
+    }
+    // The legend, in the right margin.
+    let (w, _) = root.dim_in_pixel();
+    let x = w as i32 - 160;
+    for (i, (name, _, color)) in series.iter().enumerate() {
+        let y = 60 + 20 * i as i32;
+        root.draw(&PathElement::new(
+            vec![(x, y), (x + 18, y)],
+            color.stroke_width(3),
+        ))?;
+        root.draw(&Text::new(
+            name.clone(),
+            (x + 24, y),
+            style(12).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
     }
     root.present()?;
     Ok(record)
