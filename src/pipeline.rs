@@ -18,7 +18,7 @@ use crate::ingest::{self, Ingested, TableReport};
 use crate::outputs::{self, OutputFile};
 use crate::period::Quarter;
 use crate::report::{self, ReportInput, ReportOptions, Unavailable};
-use crate::scoring::{self, PastQuarter, Scores, Tier};
+use crate::scoring::{self, PastQuarter, Scores, TierCounts};
 
 /// What to run on.
 #[derive(Debug, Clone)]
@@ -121,7 +121,7 @@ struct Manifest<'a> {
     rows_rejected: u64,
     framework: FrameworkInfo,
     indicators_unavailable: Vec<Unavailable>,
-    villages: VillageCounts,
+    villages: TierCounts,
     outputs: Vec<OutputFile>,
 }
 
@@ -134,21 +134,6 @@ struct FrameworkInfo {
     dimensions: usize,
     indicators: usize,
     datapoints: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct VillageCounts {
-    total: usize,
-    ranked: usize,
-    green: usize,
-    yellow: usize,
-    red: usize,
-    insufficient_data: usize,
-    /// Villages whose tier a veto capped.
-    vetoed: usize,
-    /// Villages whose tier holds in fewer Monte Carlo runs than the
-    /// framework's `certain_at`.
-    tier_uncertain: usize,
 }
 
 /// A quarter assessed in memory: everything a report is written from.
@@ -213,8 +198,10 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         "indicators computed and scored"
     );
     // The quarters before, for change and trends: scored with the same
-    // framework (without Monte Carlo) while some source has events in
-    // them, back as far as the report's trend reaches.
+    // framework (without Monte Carlo) while every source with events has
+    // events in them (a quarter before one extract starts would be scored
+    // on the other sources alone and compare unlike with like), back as
+    // far as the report's trend reaches.
     let spans = datapoints::source_spans(&ingested);
     let mut framework_no_mc = framework.clone();
     framework_no_mc.scoring.uncertainty = None;
@@ -222,7 +209,7 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let mut past = quarter;
     for _ in 1..framework.report.trend_quarters.max(2) {
         past = past.previous();
-        if !spans.values().any(|s| s.0 <= past && past <= s.1) {
+        if spans.is_empty() || !spans.values().all(|s| s.0 <= past && past <= s.1) {
             break;
         }
         let started = std::time::Instant::now();
@@ -472,7 +459,6 @@ async fn write_all(dir: &Path, opts: &RunOptions, a: &Assessed<'_>) -> Result<()
         &opts.report,
     )?;
 
-    let count = |t: Tier| scores.villages.iter().filter(|s| s.tier == t).count();
     let manifest = Manifest {
         tool: "qinglian",
         version: env!("CARGO_PKG_VERSION"),
@@ -496,24 +482,7 @@ async fn write_all(dir: &Path, opts: &RunOptions, a: &Assessed<'_>) -> Result<()
             datapoints: framework.datapoints.len(),
         },
         indicators_unavailable: unavailable,
-        villages: VillageCounts {
-            total: table.villages.len(),
-            ranked: scores.villages.iter().filter(|s| s.rank.is_some()).count(),
-            green: count(Tier::Green),
-            yellow: count(Tier::Yellow),
-            red: count(Tier::Red),
-            insufficient_data: count(Tier::InsufficientData),
-            vetoed: scores
-                .villages
-                .iter()
-                .filter(|s| s.tier != s.tier_uncapped)
-                .count(),
-            tier_uncertain: scores
-                .villages
-                .iter()
-                .filter(|s| s.uncertainty.is_some_and(|u| u.uncertain))
-                .count(),
-        },
+        villages: TierCounts::of(scores),
         outputs: outputs::describe_outputs(dir)?,
     };
     let path = dir.join("manifest.json");

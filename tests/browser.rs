@@ -10,11 +10,13 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use common::repo;
-use qinglian::pipeline::{self, RunOptions};
+use qinglian::pipeline;
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -37,7 +39,7 @@ fn chromium() -> Option<PathBuf> {
 /// Runs headless Chromium on a file with `args`; returns stdout and stderr.
 fn browse(browser: &Path, profile: &Path, page: &Path, args: &[&str]) -> (String, String) {
     let url = format!("file://{}", page.canonicalize().unwrap().display());
-    let out = Command::new(browser)
+    let mut child = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -54,8 +56,37 @@ fn browse(browser: &Path, profile: &Path, page: &Path, args: &[&str]) -> (String
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(&url)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // Read both pipes on threads; give the browser two minutes at most.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        stdout.read_to_end(&mut v).map(|_| v)
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        stderr.read_to_end(&mut v).map(|_| v)
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("chromium did not finish on {url} within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = Output {
+        status,
+        stdout: out_thread.join().unwrap().unwrap(),
+        stderr: err_thread.join().unwrap().unwrap(),
+    };
     assert!(
         out.status.success(),
         "chromium failed on {url}: {}",
@@ -98,16 +129,7 @@ fn the_report_loads_cleanly_and_draws_a_page() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("report");
-    let opts = RunOptions {
-        data_dir: repo().join("data-samples"),
-        framework_dir: repo().join("indicators"),
-        out_dir: Some(out.clone()),
-        ..RunOptions::default()
-    };
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(pipeline::run(&opts))
-        .unwrap();
+    common::block_on(pipeline::run(&common::samples(&out))).unwrap();
     let village = std::fs::read_dir(out.join("village"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -11,22 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::repo;
 use qinglian::pipeline::{self, RunOptions};
 use qinglian::report::{Lang, ReportOptions, privacy};
 
 fn run(out: &Path, report: ReportOptions) {
     let opts = RunOptions {
-        data_dir: repo().join("data-samples"),
-        framework_dir: repo().join("indicators"),
-        out_dir: Some(out.to_path_buf()),
         report,
-        ..RunOptions::default()
+        ..common::samples(out)
     };
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(pipeline::run(&opts))
-        .unwrap();
+    common::block_on(pipeline::run(&opts)).unwrap();
 }
 
 /// One Chinese run shared by the tests that only read it.
@@ -301,14 +294,9 @@ fn english_on_request() {
 
 #[test]
 fn the_public_edition_hides_small_petition_counts() {
-    let assessed = tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(pipeline::assess(&RunOptions {
-            data_dir: repo().join("data-samples"),
-            framework_dir: repo().join("indicators"),
-            ..RunOptions::default()
-        }))
-        .unwrap();
+    // assess writes nothing: the out directory is not used.
+    let assessed =
+        common::block_on(pipeline::assess(&common::samples(Path::new("unused")))).unwrap();
     let framework = &assessed.framework;
     let counts = privacy::petition_counts(framework, &assessed.table);
     assert!(counts.len() >= 5, "{counts:?}");
@@ -407,4 +395,35 @@ fn alerts_follow_the_ranking() {
         .map(|(_, n)| n)
         .sum();
     assert!(worst >= 20, "{worst} worst alerts");
+}
+
+#[test]
+fn the_first_quarter_in_the_data_has_no_change_but_a_whole_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("first");
+    let opts = RunOptions {
+        quarter: Some("2024Q4".parse().unwrap()),
+        ..common::samples(&out)
+    };
+    common::block_on(pipeline::run(&opts)).unwrap();
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains("数据中没有上一季度"),
+        "says there is no change"
+    );
+    assert!(!out.join("charts/movement.svg").exists());
+    for c in ["distribution", "townships", "heatmap", "trend", "quality"] {
+        assert!(out.join(format!("charts/{c}.png")).is_file(), "{c}");
+    }
+    let trend = read(&out.join("trend.csv"));
+    assert_eq!(trend.lines().count(), 2, "one quarter: {trend}");
+    for page in pages(&out) {
+        let html = read(&page);
+        for link in attributes(&html, "href") {
+            let file = link.split('#').next().unwrap();
+            if !file.is_empty() {
+                assert!(page.parent().unwrap().join(file).is_file(), "{link}");
+            }
+        }
+    }
 }

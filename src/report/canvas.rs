@@ -146,6 +146,12 @@ impl Recorder {
 
 type DrawResult = Result<(), DrawingErrorKind<Infallible>>;
 
+/// A style's colour and stroke width, or `None` when it draws nothing.
+fn visible<S: BackendStyle>(style: &S) -> Option<(Rgba, u32)> {
+    let c = style.color();
+    (c.alpha > 0.0).then(|| (c.into(), style.stroke_width()))
+}
+
 impl DrawingBackend for Recorder {
     type ErrorType = Infallible;
 
@@ -174,12 +180,12 @@ impl DrawingBackend for Recorder {
         to: BackendCoord,
         style: &S,
     ) -> DrawResult {
-        if style.color().alpha > 0.0 {
+        if let Some((color, width)) = visible(style) {
             self.push(Op::Line {
                 from,
                 to,
-                color: style.color().into(),
-                width: style.stroke_width(),
+                color,
+                width,
             });
         }
         Ok(())
@@ -192,12 +198,12 @@ impl DrawingBackend for Recorder {
         style: &S,
         fill: bool,
     ) -> DrawResult {
-        if style.color().alpha > 0.0 {
+        if let Some((color, width)) = visible(style) {
             self.push(Op::Rect {
                 upper_left,
                 bottom_right,
-                color: style.color().into(),
-                width: style.stroke_width(),
+                color,
+                width,
                 fill,
             });
         }
@@ -209,11 +215,11 @@ impl DrawingBackend for Recorder {
         path: I,
         style: &S,
     ) -> DrawResult {
-        if style.color().alpha > 0.0 {
+        if let Some((color, width)) = visible(style) {
             self.push(Op::Path {
                 points: path.into_iter().collect(),
-                color: style.color().into(),
-                width: style.stroke_width(),
+                color,
+                width,
             });
         }
         Ok(())
@@ -226,12 +232,12 @@ impl DrawingBackend for Recorder {
         style: &S,
         fill: bool,
     ) -> DrawResult {
-        if style.color().alpha > 0.0 {
+        if let Some((color, width)) = visible(style) {
             self.push(Op::Circle {
                 center,
                 radius,
-                color: style.color().into(),
-                width: style.stroke_width(),
+                color,
+                width,
                 fill,
             });
         }
@@ -243,10 +249,10 @@ impl DrawingBackend for Recorder {
         vert: I,
         style: &S,
     ) -> DrawResult {
-        if style.color().alpha > 0.0 {
+        if let Some((color, _)) = visible(style) {
             self.push(Op::Polygon {
                 points: vert.into_iter().collect(),
-                color: style.color().into(),
+                color,
             });
         }
         Ok(())

@@ -81,6 +81,23 @@ fn banded<X, Y>(corners: [(X, Y); 2], style: ShapeStyle) -> Rectangle<(X, Y)> {
     r
 }
 
+/// `text` cut to fit `max` pixels at `size`, with an ellipsis when cut
+/// (column labels: long English dimension names).
+fn fit(text: &str, size: f64, max: f64) -> String {
+    if super::font::layout(text, size).width <= max {
+        return text.to_string();
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let cut: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if super::font::layout(&cut, size).width <= max {
+            return cut;
+        }
+    }
+    "…".to_string()
+}
+
 /// The widest label's width in pixels at `size`.
 fn label_width(names: &[String], size: f64) -> u32 {
     names
@@ -159,6 +176,55 @@ pub fn distribution(
     Ok(record)
 }
 
+/// The chart type of the one-row-per-category charts.
+type Rows<'a> = ChartContext<
+    'a,
+    super::canvas::Recorder,
+    Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordi32>,
+    >,
+>;
+
+/// A chart with one category per row, the first on top, and a value axis
+/// across (`x`), its labels shown up to `x_labels_to`.
+fn rows_chart<'a>(
+    root: &'a DrawingArea<super::canvas::Recorder, plotters::coord::Shift>,
+    title: &str,
+    names: &[String],
+    x: std::ops::Range<f64>,
+    x_labels_to: f64,
+    x_desc: &str,
+    label_size: u32,
+) -> Result<Rows<'a>, Box<dyn std::error::Error>> {
+    let n = names.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style(17))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(label_width(names, f64::from(label_size)))
+        .build_cartesian_2d(x, categories(n))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .y_labels(n)
+        .y_label_formatter(&|v| center_label(names, v, true))
+        .x_label_formatter(&|x| {
+            if *x <= x_labels_to {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .x_desc(x_desc)
+        .label_style(style(label_size))
+        .axis_desc_style(style(13))
+        .draw()?;
+    Ok(chart)
+}
+
 /// One horizontal bar per row, top to bottom, coloured by tier, value
 /// written at the bar's end.
 pub fn bars(rows: &[(String, f64, Tier)], title: &str, x_desc: &str) -> Drawn {
@@ -166,24 +232,7 @@ pub fn bars(rows: &[(String, f64, Tier)], title: &str, x_desc: &str) -> Drawn {
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let (root, record) = canvas(WIDTH, 70 + 24 * n as u32 + 40);
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, style(17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(label_width(&names, 12.0))
-        .build_cartesian_2d(0f64..105f64, categories(n))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .y_labels(n)
-        .y_label_formatter(&|v| center_label(&names, v, true))
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .x_desc(x_desc)
-        .label_style(style(12))
-        .axis_desc_style(style(13))
-        .draw()?;
+    let mut chart = rows_chart(&root, title, &names, 0f64..105f64, 105.0, x_desc, 12)?;
     for (r, (_, value, tier)) in rows.iter().enumerate() {
         let i = n - 1 - r;
         chart.draw_series(std::iter::once(banded(
@@ -217,30 +266,7 @@ pub fn league(rows: &[LeagueRow], title: &str, x_desc: &str) -> Drawn {
     let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
     let (root, record) = canvas(WIDTH, 70 + 30 * n as u32 + 40);
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, style(17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(label_width(&names, 12.0))
-        .build_cartesian_2d(0f64..118f64, categories(n))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .y_labels(n)
-        .y_label_formatter(&|v| center_label(&names, v, true))
-        .x_label_formatter(&|x| {
-            if *x <= 100.0 {
-                format!("{x:.0}")
-            } else {
-                String::new()
-            }
-        })
-        .x_desc(x_desc)
-        .label_style(style(12))
-        .axis_desc_style(style(13))
-        .draw()?;
+    let mut chart = rows_chart(&root, title, &names, 0f64..118f64, 100.0, x_desc, 12)?;
     for (r, row) in rows.iter().enumerate() {
         let i = n - 1 - r;
         let c = SegmentValue::CenterOf(i as i32);
@@ -281,6 +307,12 @@ pub fn heatmap(rows: &[(String, Vec<Option<f64>>)], columns: &[String], title: &
     let n = rows.len().max(1);
     let m = columns.len().max(1);
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let column_px = (f64::from(WIDTH) - f64::from(label_width(&names, 11.0)) - 30.0) / m as f64;
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|c| fit(c, 11.0, column_px - 6.0))
+        .collect();
+    let columns = columns.as_slice();
     let (root, record) = canvas(WIDTH, 90 + 18 * n as u32 + 30);
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -497,24 +529,15 @@ pub fn intervals(rows: &[IntervalRow], n: u32, title: &str, x_desc: &str) -> Dra
     let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
     let (root, record) = canvas(WIDTH, 80 + 15 * count as u32 + 40);
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, style(17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(label_width(&names, 10.0))
-        .build_cartesian_2d(0.5f64..(f64::from(n.max(1)) + 0.5), categories(count))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .y_labels(count)
-        .y_label_formatter(&|v| center_label(&names, v, true))
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .x_desc(x_desc)
-        .label_style(style(10))
-        .axis_desc_style(style(13))
-        .draw()?;
+    let mut chart = rows_chart(
+        &root,
+        title,
+        &names,
+        0.5f64..(f64::from(n.max(1)) + 0.5),
+        f64::INFINITY,
+        x_desc,
+        10,
+    )?;
     for (r, row) in rows.iter().enumerate() {
         let c = SegmentValue::CenterOf((count - 1 - r) as i32);
         let color = tier_color(row.tier);
@@ -543,24 +566,15 @@ pub fn quality(rows: &[(String, u64, u64)], title: &str, x_desc: &str) -> Drawn 
     let (root, record) = canvas(WIDTH, 70 + 28 * n as u32 + 40);
     root.fill(&WHITE)?;
     let top = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(0).max(1) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, style(17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(label_width(&names, 12.0))
-        .build_cartesian_2d(0f64..top * 1.3, categories(n))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .y_labels(n)
-        .y_label_formatter(&|v| center_label(&names, v, true))
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .x_desc(x_desc)
-        .label_style(style(12))
-        .axis_desc_style(style(13))
-        .draw()?;
+    let mut chart = rows_chart(
+        &root,
+        title,
+        &names,
+        0f64..top * 1.3,
+        f64::INFINITY,
+        x_desc,
+        12,
+    )?;
     for (r, (_, accepted, rejected)) in rows.iter().enumerate() {
         let i = n - 1 - r;
         let a = *accepted as f64;
@@ -606,30 +620,7 @@ pub fn profile(
         RGBColor(0x8e, 0x8e, 0x8e),
         RGBColor(0xc8, 0xc8, 0xc8),
     ];
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, style(17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(label_width(dimensions, 12.0))
-        .build_cartesian_2d(0f64..108f64, categories(n))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .y_labels(n)
-        .y_label_formatter(&|v| center_label(dimensions, v, true))
-        .x_label_formatter(&|x| {
-            if *x <= 100.0 {
-                format!("{x:.0}")
-            } else {
-                String::new()
-            }
-        })
-        .x_desc(x_desc)
-        .label_style(style(12))
-        .axis_desc_style(style(13))
-        .draw()?;
+    let chart = rows_chart(&root, title, dimensions, 0f64..108f64, 100.0, x_desc, 12)?;
     for d in 0..dimensions.len() {
         let i = (n - 1 - d) as i32;
         // Three bars inside the dimension's band, on pixel coordinates.
@@ -682,9 +673,13 @@ pub fn waterfall(
     title: &str,
     y_desc: &str,
 ) -> Drawn {
-    let mut names: Vec<String> = steps.iter().map(|s| s.0.clone()).collect();
+    let n = steps.len() + 1;
+    let column_px = (f64::from(WIDTH) - 90.0) / n as f64;
+    let mut names: Vec<String> = steps
+        .iter()
+        .map(|s| fit(&s.0, 11.0, column_px - 6.0))
+        .collect();
     names.push(total_label.to_string());
-    let n = names.len();
     let (root, record) = canvas(WIDTH, 400);
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)

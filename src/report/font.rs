@@ -188,6 +188,29 @@ mod tests {
     }
 
     #[test]
+    fn plotters_measures_with_the_bundled_font() {
+        // With plotters' `ttf` feature on, registered fonts would be
+        // silently replaced by system fonts: plotters would then measure
+        // text with another font (or fail without one).
+        register();
+        use plotters::style::IntoFont;
+        let text = "村社清廉指数 2026Q3";
+        let (w, _) = (FAMILY, 20.0)
+            .into_font()
+            .box_size(text)
+            .expect("plotters has a font for sans-serif");
+        // plotters' size is the ascent-to-descent height; ours the em.
+        let f = font();
+        let em = 20.0 * f64::from(units_per_em())
+            / f64::from(f.ascent_unscaled() - f.descent_unscaled());
+        let ours = layout(text, em).width;
+        assert!(
+            (f64::from(w) - ours).abs() <= 2.0,
+            "plotters {w} px, bundled font {ours} px"
+        );
+    }
+
+    #[test]
     fn glyph_paths_are_closed_and_blank_is_none() {
         let d = glyph_path(font().glyph_id('廉')).expect("an outline");
         assert!(d.starts_with('M') && d.ends_with('Z'), "{d}");

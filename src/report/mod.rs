@@ -305,16 +305,10 @@ struct UnavailableRow {
 
 #[derive(Debug, Serialize)]
 struct Summary {
-    villages: usize,
-    ranked: usize,
-    green: usize,
-    yellow: usize,
-    red: usize,
-    insufficient_data: usize,
+    #[serde(flatten)]
+    villages: scoring::TierCounts,
     median_index: String,
     median_change: ChangeView,
-    vetoed: usize,
-    tier_uncertain: usize,
     rows_rejected: u64,
     indicators_unavailable: usize,
 }
@@ -522,7 +516,6 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         .collect();
     let href = |v: usize| format!("village/{}.html", villages[v].code);
     let previous = input.history.last();
-    let count = |t: Tier| scores.villages.iter().filter(|s| s.tier == t).count();
     let index_of = |v: usize| scores.villages[v].index;
 
     // Summary.
@@ -539,24 +532,9 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         median_of(&v)
     });
     let summary = Summary {
-        villages: villages.len(),
-        ranked: ranked.len(),
-        green: count(Tier::Green),
-        yellow: count(Tier::Yellow),
-        red: count(Tier::Red),
-        insufficient_data: count(Tier::InsufficientData),
+        villages: scoring::TierCounts::of(scores),
         median_index: num(median_now, 1),
         median_change: change_view(median_now.zip(median_before).map(|(a, b)| a - b), 1, true),
-        vetoed: scores
-            .villages
-            .iter()
-            .filter(|s| s.tier != s.tier_uncapped)
-            .count(),
-        tier_uncertain: scores
-            .villages
-            .iter()
-            .filter(|s| s.uncertainty.is_some_and(|u| u.uncertain))
-            .count(),
         rows_rejected: input.ingested.tables.iter().map(|t| t.rows_rejected).sum(),
         indicators_unavailable: input.unavailable.len(),
     };

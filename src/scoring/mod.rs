@@ -184,6 +184,43 @@ pub struct Scores {
     pub medians: Vec<Option<f64>>,
 }
 
+/// How many villages a scored quarter has in each tier (the manifest's
+/// `villages`, the report's summary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TierCounts {
+    pub total: usize,
+    pub ranked: usize,
+    pub green: usize,
+    pub yellow: usize,
+    pub red: usize,
+    pub insufficient_data: usize,
+    /// Villages whose tier a veto capped.
+    pub vetoed: usize,
+    /// Villages whose tier holds in fewer Monte Carlo runs than the
+    /// framework's `certain_at`.
+    pub tier_uncertain: usize,
+}
+
+impl TierCounts {
+    pub fn of(scores: &Scores) -> Self {
+        let v = &scores.villages;
+        let count = |t: Tier| v.iter().filter(|s| s.tier == t).count();
+        Self {
+            total: v.len(),
+            ranked: v.iter().filter(|s| s.rank.is_some()).count(),
+            green: count(Tier::Green),
+            yellow: count(Tier::Yellow),
+            red: count(Tier::Red),
+            insufficient_data: count(Tier::InsufficientData),
+            vetoed: v.iter().filter(|s| s.tier != s.tier_uncapped).count(),
+            tier_uncertain: v
+                .iter()
+                .filter(|s| s.uncertainty.is_some_and(|u| u.uncertain))
+                .count(),
+        }
+    }
+}
+
 /// A quarter before the assessed one, scored with the same framework
 /// (for change, trends and rank movement).
 #[derive(Debug, Clone)]

@@ -262,3 +262,20 @@ pub fn handcalc_framework_copy(to: &Path, definitions: Option<&str>) -> PathBuf 
     }
     dir
 }
+
+/// Options that run the committed samples with the default framework into
+/// `out`.
+pub fn samples(out: &Path) -> qinglian::pipeline::RunOptions {
+    qinglian::pipeline::RunOptions {
+        data_dir: repo().join("data-samples"),
+        framework_dir: repo().join("indicators"),
+        out_dir: Some(out.to_path_buf()),
+        ..Default::default()
+    }
+}
+
+/// Runs a pipeline future on a private runtime (for plain `#[test]`s that
+/// share one run through a `OnceLock`).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Runtime::new().unwrap().block_on(f)
+}
