@@ -427,3 +427,64 @@ fn the_first_quarter_in_the_data_has_no_change_but_a_whole_report() {
         }
     }
 }
+
+#[test]
+fn z_scores_quantile_tiers_and_no_monte_carlo_still_give_a_whole_report() {
+    // Indices outside 0..100 (z-scores around 50 ± 10 can go below 0 in
+    // a dimension), no tier thresholds to draw, no rank intervals.
+    let tmp = tempfile::tempdir().unwrap();
+    let fw = tmp.path().join("indicators");
+    common::copy_dir(&common::repo().join("indicators"), &fw);
+    common::copy_dir(&common::repo().join("sql"), &tmp.path().join("sql"));
+    let main = fw.join("framework.toml");
+    let text = read(&main)
+        .replacen(
+            "normalisation = \"min_max\"",
+            "normalisation = \"z_score\"\nz_score = [50.0, 25.0]",
+            1,
+        )
+        .replacen(
+            "method = \"thresholds\"\ngreen = 85.0\nyellow = 70.0",
+            "method = \"quantiles\"\nred = 0.1\nyellow = 0.2",
+            1,
+        )
+        .replacen("[uncertainty]\nruns = 1000", "[uncertainty]\nruns = 0", 1);
+    std::fs::write(&main, text).unwrap();
+    let out = tmp.path().join("out");
+    let opts = RunOptions {
+        framework_dir: fw,
+        ..common::samples(&out)
+    };
+    common::block_on(pipeline::run(&opts)).unwrap();
+    let rows = ranking(&out);
+    let lowest = rows
+        .iter()
+        .filter_map(|r| r["index"].parse::<f64>().ok())
+        .fold(f64::INFINITY, f64::min);
+    let dims_below_zero = rows
+        .iter()
+        .flat_map(|r| r.iter().filter(|(k, _)| k.starts_with("dim_")))
+        .filter(|(_, v)| v.parse::<f64>().is_ok_and(|x| x < 0.0))
+        .count();
+    assert!(lowest < 50.0, "{lowest}");
+    assert!(
+        dims_below_zero > 0 || lowest < 0.0,
+        "the case needs values below 0"
+    );
+    assert!(
+        !out.join("charts/intervals.png").exists(),
+        "no Monte Carlo, no intervals"
+    );
+    for c in [
+        "distribution",
+        "summons",
+        "townships",
+        "heatmap",
+        "trend",
+        "quality",
+    ] {
+        let img = image::open(out.join(format!("charts/{c}.png"))).unwrap();
+        assert!(img.width() > 0, "{c}");
+    }
+    assert_eq!(std::fs::read_dir(out.join("village")).unwrap().count(), 60);
+}

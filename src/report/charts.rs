@@ -74,6 +74,15 @@ fn center_label(names: &[String], v: &SegmentValue<i32>, top_down: bool) -> Stri
     }
 }
 
+/// A value axis from 0 to 100 (the index's usual range), widened to take
+/// values outside it (z-score normalisation), plus `room` for labels.
+fn span(values: impl Iterator<Item = f64>, room: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 100.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    lo..hi + room
+}
+
 /// A bar inside its category band, with a gap above and below.
 fn banded<X, Y>(corners: [(X, Y); 2], style: ShapeStyle) -> Rectangle<(X, Y)> {
     let mut r = Rectangle::new(corners, style);
@@ -232,7 +241,8 @@ pub fn bars(rows: &[(String, f64, Tier)], title: &str, x_desc: &str) -> Drawn {
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let (root, record) = canvas(WIDTH, 70 + 24 * n as u32 + 40);
     root.fill(&WHITE)?;
-    let mut chart = rows_chart(&root, title, &names, 0f64..105f64, 105.0, x_desc, 12)?;
+    let x = span(rows.iter().map(|r| r.1), 5.0);
+    let mut chart = rows_chart(&root, title, &names, x, 105.0, x_desc, 12)?;
     for (r, (_, value, tier)) in rows.iter().enumerate() {
         let i = n - 1 - r;
         chart.draw_series(std::iter::once(banded(
@@ -266,7 +276,9 @@ pub fn league(rows: &[LeagueRow], title: &str, x_desc: &str) -> Drawn {
     let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
     let (root, record) = canvas(WIDTH, 70 + 30 * n as u32 + 40);
     root.fill(&WHITE)?;
-    let mut chart = rows_chart(&root, title, &names, 0f64..118f64, 100.0, x_desc, 12)?;
+    let x = span(rows.iter().flat_map(|r| [r.min, r.max]), 18.0);
+    let text_at = x.end - 16.5;
+    let mut chart = rows_chart(&root, title, &names, x, 100.0, x_desc, 12)?;
     for (r, row) in rows.iter().enumerate() {
         let i = n - 1 - r;
         let c = SegmentValue::CenterOf(i as i32);
@@ -293,7 +305,7 @@ pub fn league(rows: &[LeagueRow], title: &str, x_desc: &str) -> Drawn {
         };
         chart.draw_series(std::iter::once(Text::new(
             format!("{:.1}{change}", row.mean),
-            (101.5, c),
+            (text_at, c),
             style(12).pos(Pos::new(HPos::Left, VPos::Center)),
         )))?;
     }
@@ -377,18 +389,24 @@ pub fn trend(
     root.fill(&WHITE)?;
     let q = quarters.len().max(1);
     let values = series.iter().flat_map(|s| s.1.iter().flatten().copied());
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
-    });
-    let (lo, hi) = if lo.is_finite() {
+    let (min, max) = values
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    // Round outward to tens, 5 points of room, within 0..100 unless the
+    // data lie outside it (z-score normalisation).
+    let (lo, hi) = if min.is_finite() {
+        let lo = ((min - 5.0) / 10.0).floor() * 10.0;
+        let hi = ((max + 5.0) / 10.0).ceil() * 10.0;
         (
-            ((lo - 5.0) / 10.0).floor() * 10.0,
-            ((hi + 5.0) / 10.0).ceil() * 10.0,
+            if min >= 0.0 { lo.max(0.0) } else { lo },
+            if max <= 100.0 { hi.min(100.0) } else { hi },
         )
     } else {
         (0.0, 100.0)
     };
-    let (lo, hi) = (lo.max(0.0), hi.min(100.0).max(lo.max(0.0) + 10.0));
+    let hi = hi.max(lo + 10.0);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, style(17))
         .margin(12)
@@ -620,7 +638,11 @@ pub fn profile(
         RGBColor(0x8e, 0x8e, 0x8e),
         RGBColor(0xc8, 0xc8, 0xc8),
     ];
-    let chart = rows_chart(&root, title, dimensions, 0f64..108f64, 100.0, x_desc, 12)?;
+    let x = span(
+        series.iter().flat_map(|s| s.1.iter().flatten().copied()),
+        8.0,
+    );
+    let chart = rows_chart(&root, title, dimensions, x, 100.0, x_desc, 12)?;
     for d in 0..dimensions.len() {
         let i = (n - 1 - d) as i32;
         // Three bars inside the dimension's band, on pixel coordinates.
@@ -687,7 +709,15 @@ pub fn waterfall(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(48)
-        .build_cartesian_2d(categories(n), 0f64..105f64)?;
+        .build_cartesian_2d(categories(n), {
+            let mut level = 0.0;
+            let levels = steps.iter().map(move |s| {
+                level += s.1;
+                level
+            });
+            let y = span(levels.chain([total]), 5.0);
+            y.start - if y.start < 0.0 { 5.0 } else { 0.0 }..y.end
+        })?;
     chart
         .configure_mesh()
         .disable_x_mesh()
