@@ -319,6 +319,8 @@ fn the_public_edition_hides_small_petition_counts() {
         .collect();
     assert!(counted.len() >= 5, "{counted:?}");
     let table = &assessed.table;
+    let k = framework.report.small_cell_k;
+    assert_eq!(k, 3, "the default framework's threshold");
     let mut masked = 0;
     let mut shown = 0;
     for (v, village) in table.villages.iter().enumerate() {
@@ -338,8 +340,33 @@ fn the_public_edition_hides_small_petition_counts() {
             };
             let (raw, public) = (row(&before), row(&after));
             let count = table.value(numerator, v);
-            if !raw.is_empty() && count.is_some_and(|n| n > 0.0 && n < 3.0) {
-                assert_eq!(public, "&lt;3", "{name} {id}: {raw} from {count:?}");
+            if !raw.is_empty() && count.is_some_and(|n| n > 0.0 && n < f64::from(k)) {
+                assert_eq!(
+                    public,
+                    format!("&lt;{k}"),
+                    "{name} {id}: {raw} from {count:?}"
+                );
+                // Nothing it could be worked back from: the score and
+                // contribution cells are empty, and no index points are
+                // given for it in the explanations.
+                let at = after.find(&format!("<code>{id}</code>")).unwrap();
+                let whole = &after[at..at + after[at..].find("</tr>").unwrap()];
+                let numbers: Vec<&str> = whole
+                    .split("<td class=\"n\"")
+                    .skip(1)
+                    .map(|c| {
+                        let open = c.find('>').unwrap() + 1;
+                        &c[open..c.find("</td>").unwrap()]
+                    })
+                    .collect();
+                assert_eq!(numbers[3], "", "{name} {id}: score shown: {whole}");
+                assert_eq!(numbers[4], "", "{name} {id}: contribution shown: {whole}");
+                let ind = framework.indicators.iter().find(|i| i.id == *id).unwrap();
+                assert!(
+                    !after.contains(&format!("{} +", ind.name_zh))
+                        && !after.contains(&format!("{} -", ind.name_zh)),
+                    "{name} {id}: index points given"
+                );
                 masked += 1;
             } else {
                 assert_eq!(public, raw, "{name} {id}");

@@ -53,7 +53,9 @@ fn style(size: u32) -> TextStyle<'static> {
 fn categories(
     n: usize,
 ) -> plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordi32> {
-    (0..(n.max(1) as i32 - 1)).into_segmented()
+    // One category would make the range 0..0, which plotters cannot map;
+    // it gets a blank second slot instead.
+    (0..(n as i32 - 1).max(1)).into_segmented()
 }
 
 fn seg(i: usize) -> SegmentValue<i32> {
@@ -128,10 +130,14 @@ pub fn distribution(
 ) -> Drawn {
     let (root, record) = canvas(WIDTH, 360);
     root.fill(&WHITE)?;
-    let bins = 20usize;
+    // Bins of 5 points over 0..100, widened to take indices outside it.
+    let range = span(indices.iter().map(|i| i.0), 0.0);
+    let lo = (range.start / 5.0).floor() * 5.0;
+    let hi = (range.end / 5.0).ceil() * 5.0;
+    let bins = (((hi - lo) / 5.0).round() as usize).max(1);
     let mut counts = vec![[0u32; 4]; bins];
-    for &(x, t) in indices {
-        let b = ((x / 5.0).floor() as usize).min(bins - 1);
+    for &(x, t) in indices.iter().filter(|i| i.0.is_finite()) {
+        let b = (((x - lo) / 5.0).floor().max(0.0) as usize).min(bins - 1);
         counts[b][t as usize] += 1;
     }
     let top = counts
@@ -145,12 +151,12 @@ pub fn distribution(
         .margin(12)
         .x_label_area_size(42)
         .y_label_area_size(48)
-        .build_cartesian_2d(0f64..100f64, 0f64..(f64::from(top) * 1.15).ceil())?;
+        .build_cartesian_2d(lo..hi, 0f64..(f64::from(top) * 1.15).ceil())?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)
         .bold_line_style(GRID)
-        .x_labels(11)
+        .x_labels(((hi - lo) / 10.0) as usize + 1)
         .x_desc(x_desc)
         .y_desc(y_desc)
         .label_style(style(12))
@@ -159,7 +165,7 @@ pub fn distribution(
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
     for (b, c) in counts.iter().enumerate() {
-        let x0 = b as f64 * 5.0;
+        let x0 = lo + b as f64 * 5.0;
         let mut y = 0.0;
         for t in [Tier::Red, Tier::Yellow, Tier::Green, Tier::InsufficientData] {
             let n = f64::from(c[t as usize]);
@@ -385,7 +391,8 @@ pub fn trend(
     title: &str,
     y_desc: &str,
 ) -> Drawn {
-    let (root, record) = canvas(WIDTH, 380);
+    // Tall enough for one legend line per series.
+    let (root, record) = canvas(WIDTH, 380.max(80 + 20 * series.len() as u32));
     root.fill(&WHITE)?;
     let q = quarters.len().max(1);
     let values = series.iter().flat_map(|s| s.1.iter().flatten().copied());
@@ -758,4 +765,66 @@ pub fn waterfall(
     )))?;
     root.present()?;
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pixels of one colour in a chart's PNG.
+    fn pixels_of(record: &Record, color: RGBColor) -> usize {
+        let png = record.png(1).expect("png");
+        let img = image::load_from_memory(&png).expect("decodes").to_rgb8();
+        img.pixels()
+            .filter(|p| p.0 == [color.0, color.1, color.2])
+            .count()
+    }
+
+    #[test]
+    fn one_row_still_draws_its_bar() {
+        let record = bars(&[("甲村".to_string(), 50.0, Tier::Red)], "t", "x").expect("chart");
+        // About half the plot width and a band's height, in red.
+        assert!(
+            pixels_of(&record, tier_color(Tier::Red)) > 2000,
+            "{}",
+            pixels_of(&record, tier_color(Tier::Red))
+        );
+        assert!(record.texts().contains(&"甲村".to_string()));
+    }
+
+    #[test]
+    fn one_quarter_trend_draws_its_point_inside_the_plot() {
+        let color = RGBColor(0x1f, 0x5f, 0xa8);
+        let record = trend(
+            &["2026Q3".to_string()],
+            &[("甲村".to_string(), vec![Some(70.0)], color)],
+            "t",
+            "y",
+        )
+        .expect("chart");
+        // The point (a filled circle of radius 3) and the legend line.
+        assert!(pixels_of(&record, color) > 40);
+    }
+
+    #[test]
+    fn indices_outside_0_to_100_widen_the_axes() {
+        let record = distribution(
+            &[
+                (-12.0, Tier::Red),
+                (50.0, Tier::Yellow),
+                (108.0, Tier::Green),
+            ],
+            None,
+            "t",
+            "x",
+            "y",
+        )
+        .expect("chart");
+        let texts = record.texts();
+        assert!(texts.contains(&"-10".to_string()), "{texts:?}");
+        assert!(texts.contains(&"110".to_string()), "{texts:?}");
+        for t in [Tier::Red, Tier::Yellow, Tier::Green] {
+            assert!(pixels_of(&record, tier_color(t)) > 100, "{t:?}");
+        }
+    }
 }

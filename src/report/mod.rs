@@ -311,6 +311,8 @@ struct Summary {
     median_change: ChangeView,
     rows_rejected: u64,
     indicators_unavailable: usize,
+    /// Whether the framework runs Monte Carlo (else no tier-uncertain count).
+    monte_carlo: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -404,12 +406,24 @@ fn township_indices(scores: &Scores, members: &[usize]) -> Vec<f64> {
         .collect()
 }
 
-fn drivers_text(framework: &Framework, w: &Words, drivers: &[scoring::Driver]) -> String {
+/// Indicators with their index points; an indicator whose value the
+/// public edition hides for this village is named without its points.
+fn drivers_text(
+    framework: &Framework,
+    w: &Words,
+    drivers: &[scoring::Driver],
+    hidden: &dyn Fn(usize) -> bool,
+) -> String {
     drivers
         .iter()
         .map(|d| {
             let ind = &framework.indicators[d.indicator];
-            format!("{} {:+.2}", w.pick(&ind.name_zh, &ind.name_en), d.points)
+            let name = w.pick(&ind.name_zh, &ind.name_en);
+            if hidden(d.indicator) {
+                name.to_string()
+            } else {
+                format!("{name} {:+.2}", d.points)
+            }
         })
         .collect::<Vec<_>>()
         .join(w.pick("；", "; "))
@@ -481,6 +495,10 @@ fn environment(words: &Words) -> Result<minijinja::Environment<'static>> {
 
 // ------------------------------------------------------------------ the stage
 
+/// Row-per-village charts (heatmap, rank intervals, summons) show at most
+/// this many villages, the lowest ranked.
+const MAX_ROWS: usize = 100;
+
 /// Writes the report into `dir` (the run's staging directory).
 pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Written> {
     let started = std::time::Instant::now();
@@ -488,10 +506,15 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
     let villages = &input.table.villages;
     let scores = input.scores;
     let quarter = input.table.quarter;
-    let words = Words {
-        t: strings(opts.lang)?,
-        lang: opts.lang,
-    };
+    // The wording, with the small-cell threshold filled in.
+    let k = framework.report.small_cell_k;
+    let mut t = strings(opts.lang)?;
+    for text in t.values_mut() {
+        *text = text
+            .replace("{k1}", &k.saturating_sub(1).to_string())
+            .replace("{k}", &k.to_string());
+    }
+    let words = Words { t, lang: opts.lang };
     let w = &words;
     let env = environment(w)?;
     for sub in ["charts", "village"] {
@@ -501,6 +524,7 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
     let mut written = Written::default();
     let cells = SmallCells::new(opts.public, framework.report.small_cell_k);
     let petition_counts = privacy::petition_counts(framework, input.table);
+    let hidden = privacy::hidden_cells(cells, framework, input.table, input.values);
 
     let order = listing_order(&scores.villages, villages);
     let ranked: Vec<usize> = order
@@ -537,6 +561,7 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         median_change: change_view(median_now.zip(median_before).map(|(a, b)| a - b), 1, true),
         rows_rejected: input.ingested.tables.iter().map(|t| t.rows_rejected).sum(),
         indicators_unavailable: input.unavailable.len(),
+        monte_carlo: framework.scoring.uncertainty.is_some(),
     };
 
     // Movers: the five largest falls and rises.
@@ -564,7 +589,7 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
             drivers: s
                 .previous
                 .as_ref()
-                .map(|p| drivers_text(framework, w, &p.drivers))
+                .map(|p| drivers_text(framework, w, &p.drivers, &|k| hidden[k][v]))
                 .unwrap_or_default(),
         }
     };
@@ -637,7 +662,7 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
                 tier: s.tier.as_str(),
                 tier_label: w.tier(s.tier),
                 reasons: reasons.join(w.pick("；", "; ")),
-                weaknesses: drivers_text(framework, w, &s.weaknesses),
+                weaknesses: drivers_text(framework, w, &s.weaknesses, &|k| hidden[k][v]),
             }
         })
         .collect();
@@ -866,8 +891,10 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
     main.insert("distribution", charts.put("distribution", &title, record)?);
 
     let title = w.get("summons");
+    // The chart shows at most MAX_ROWS of a long summons list.
     let rows: Vec<(String, f64, Tier)> = summoned
         .iter()
+        .take(MAX_ROWS)
         .filter_map(|&v| {
             Some((
                 villages[v].name.clone(),
@@ -902,7 +929,6 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         .map_err(out_err("drawing the township chart"))?;
     main.insert("townships", charts.put("townships", &title, record)?);
 
-    const MAX_ROWS: usize = 100;
     let shown: Vec<usize> = if ranked.len() > MAX_ROWS {
         ranked[ranked.len() - MAX_ROWS..].to_vec()
     } else {
@@ -937,6 +963,10 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         RGBColor(0xe3, 0x77, 0xc2),
         RGBColor(0x17, 0xbe, 0xcf),
         RGBColor(0xbc, 0xbd, 0x22),
+        RGBColor(0x7f, 0x7f, 0x7f),
+        RGBColor(0xd6, 0x27, 0x28),
+        RGBColor(0x39, 0x3b, 0x79),
+        RGBColor(0x63, 0x79, 0x39),
     ];
     let mut series = vec![(
         w.get("district_median"),
@@ -1153,6 +1183,8 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         district_raw_medians: &district_raw_medians,
         dimension_of: &dimension_of,
         petition_counts: &petition_counts,
+        hidden: &hidden,
+        township_members: &groups,
         cells,
         n_ranked,
     };
@@ -1224,6 +1256,9 @@ struct Pages<'a> {
     district_raw_medians: &'a [Option<f64>],
     dimension_of: &'a [usize],
     petition_counts: &'a BTreeSet<String>,
+    /// `hidden[indicator][village]`: cells the public edition hides.
+    hidden: &'a [Vec<bool>],
+    township_members: &'a BTreeMap<&'a str, Vec<usize>>,
     cells: SmallCells,
     n_ranked: u32,
 }
@@ -1249,6 +1284,8 @@ impl Pages<'_> {
             district_raw_medians,
             dimension_of,
             petition_counts,
+            hidden,
+            township_members,
             cells,
             n_ranked,
             ..
@@ -1349,11 +1386,21 @@ impl Pages<'_> {
                 .map(|(k, ind)| {
                     let cell = &scores.cells[k][v];
                     let iv = &input.values[k];
-                    let masked = iv.raw[v].is_some()
-                        && petition_counts.contains(&ind.numerator)
-                        && cells.hides(input.table.value(&ind.numerator, v));
+                    let masked = hidden[k][v];
+                    let counted = petition_counts.contains(&ind.numerator);
+                    // A township median of a petition indicator is hidden
+                    // with the village's own value, and where fewer than k
+                    // villages of the township have a value (it could be
+                    // worked back from theirs).
+                    let with_values = township_members[village.township_code.as_str()]
+                        .iter()
+                        .filter(|&&x| iv.raw[x].is_some())
+                        .count();
+                    let hide_township = cells
+                        .k
+                        .is_some_and(|k| counted && (masked || with_values < k as usize));
                     let show = |x: Option<f64>| {
-                        let hide = petition_counts.contains(&ind.numerator)
+                        let hide = counted
                             && ind.formula == crate::framework::Formula::Value
                             && cells.hides(x);
                         if hide { cells.mask() } else { num(x, 2) }
@@ -1378,17 +1425,39 @@ impl Pages<'_> {
                             sort_key(iv.raw[v])
                         },
                         masked,
-                        township_median: show(
-                            township_raw_medians
-                                .get(&(village.township_code.as_str(), k))
-                                .copied()
-                                .flatten(),
-                        ),
+                        township_median: if hide_township {
+                            cells.mask()
+                        } else {
+                            show(
+                                township_raw_medians
+                                    .get(&(village.township_code.as_str(), k))
+                                    .copied()
+                                    .flatten(),
+                            )
+                        },
                         district_median: show(district_raw_medians[k]),
-                        score: num(cell.normalised, 1),
-                        score_sort: sort_key(cell.normalised),
-                        contribution: format!("{:.2}", cell.contribution),
-                        contribution_sort: format!("{}", cell.contribution),
+                        // The score and contribution would give the
+                        // hidden value back (min-max is linear in it).
+                        score: if masked {
+                            String::new()
+                        } else {
+                            num(cell.normalised, 1)
+                        },
+                        score_sort: if masked {
+                            String::new()
+                        } else {
+                            sort_key(cell.normalised)
+                        },
+                        contribution: if masked || s.rank.is_none() {
+                            String::new()
+                        } else {
+                            format!("{:.2}", cell.contribution)
+                        },
+                        contribution_sort: if masked || s.rank.is_none() {
+                            String::new()
+                        } else {
+                            format!("{}", cell.contribution)
+                        },
                         status,
                     }
                 })
@@ -1432,12 +1501,12 @@ impl Pages<'_> {
                         text: alert_text(a, w),
                     })
                     .collect(),
-                weaknesses: drivers_text(framework, w, &s.weaknesses),
-                strengths: drivers_text(framework, w, &s.strengths),
+                weaknesses: drivers_text(framework, w, &s.weaknesses, &|k| hidden[k][v]),
+                strengths: drivers_text(framework, w, &s.strengths, &|k| hidden[k][v]),
                 drivers: s
                     .previous
                     .as_ref()
-                    .map(|p| drivers_text(framework, w, &p.drivers))
+                    .map(|p| drivers_text(framework, w, &p.drivers, &|k| hidden[k][v]))
                     .unwrap_or_default(),
                 indicators,
             };

@@ -43,6 +43,32 @@ pub fn petition_counts(framework: &Framework, table: &DataPointTable) -> BTreeSe
         .collect()
 }
 
+/// The cells the public edition hides: `hidden[indicator][village]`,
+/// where the village has a value built on a petition count from 1 to
+/// k − 1. On a hidden cell the page shows neither the value nor anything
+/// it could be worked back from (score, contribution, index points).
+pub fn hidden_cells(
+    rule: SmallCells,
+    framework: &Framework,
+    table: &DataPointTable,
+    values: &[crate::indicators::IndicatorValues],
+) -> Vec<Vec<bool>> {
+    let counts = petition_counts(framework, table);
+    framework
+        .indicators
+        .iter()
+        .zip(values)
+        .map(|(ind, iv)| {
+            let counted = counts.contains(&ind.numerator);
+            (0..table.villages.len())
+                .map(|v| {
+                    counted && iv.raw[v].is_some() && rule.hides(table.value(&ind.numerator, v))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Whether SQL text names the petitions table (as a whole word).
 fn reads_petitions(sql: &str) -> bool {
     let lower = sql.to_lowercase();
