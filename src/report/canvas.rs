@@ -367,11 +367,6 @@ fn points(p: &[BackendCoord]) -> String {
 }
 
 impl Record {
-    /// The chart's size in pixels.
-    pub fn size(&self) -> (u32, u32) {
-        self.size
-    }
-
     /// Every text the chart drew, in order (for tests and accessibility).
     pub fn texts(&self) -> Vec<String> {
         self.ops

@@ -543,7 +543,6 @@ pub struct IntervalRow {
     pub rank: u32,
     pub p05: u32,
     pub p95: u32,
-    pub median: u32,
     pub tier: Tier,
 }
 

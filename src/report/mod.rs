@@ -1052,7 +1052,6 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
                 rank: s.rank?,
                 p05: u.p05,
                 p95: u.p95,
-                median: u.median,
                 tier: s.tier,
             })
         })
