@@ -124,6 +124,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out,
             explain,
             threads,
+            memory_limit,
             lang,
             public,
         } => {
@@ -139,6 +140,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 quarter,
                 out_dir: out,
                 threads,
+                memory_limit,
                 report: qinglian::report::ReportOptions { lang, public },
             };
             let started = std::time::Instant::now();
@@ -273,6 +275,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 quarter,
                 out_dir: None,
                 threads: None,
+                memory_limit: None,
                 report: Default::default(),
             };
             let assessed = runtime()?.block_on(pipeline::assess(&opts))?;

@@ -100,6 +100,13 @@ pub enum Error {
         source: DataFusionError,
     },
 
+    /// A query needed more memory than the run's `--memory-limit`, even
+    /// after spilling to disk.
+    #[error(
+        "{context}: the query needed more memory than the run's memory limit allows, even spilling to disk ({message}); raise --memory-limit, or leave it out"
+    )]
+    Resources { context: String, message: String },
+
     /// An Arrow or Parquet operation failed while writing outputs.
     #[error("{context}: {message}")]
     Output { context: String, message: String },
@@ -123,6 +130,8 @@ pub enum ErrorKind {
     Data,
     /// A bug or an environment failure (exit 1).
     Internal,
+    /// The memory limit was too small for the run (exit 5).
+    Resources,
 }
 
 impl Error {
@@ -133,6 +142,7 @@ impl Error {
             | Error::Request(_)
             | Error::Scoring { .. } => ErrorKind::Config,
             Error::Schema { .. } | Error::Input { .. } => ErrorKind::Data,
+            Error::Resources { .. } => ErrorKind::Resources,
             Error::Io { .. } | Error::Query { .. } | Error::Output { .. } | Error::Generate(_) => {
                 ErrorKind::Internal
             }
@@ -160,8 +170,24 @@ impl Error {
         }
     }
 
+    /// A failed query: out of memory under the limit (`Resources`), else
+    /// `Query`.
     pub(crate) fn query(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> Error {
         let context = context.into();
-        move |source| Error::Query { context, source }
+        move |source| match source.find_root() {
+            DataFusionError::ResourcesExhausted(message) => Error::Resources {
+                context,
+                // DataFusion lists every memory consumer; keep what failed.
+                message: message
+                    .find("Failed to allocate")
+                    .map_or_else(
+                        || message.lines().next().unwrap_or_default(),
+                        |i| &message[i..],
+                    )
+                    .trim()
+                    .to_string(),
+            },
+            _ => Error::Query { context, source },
+        }
     }
 }

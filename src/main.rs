@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 success; 1 internal error (a bug, or the machine failed);
 //! 2 usage, framework or catalog error; 3 input data missing, unreadable or
-//! off-contract; 4 `validate` found rows it would reject.
+//! off-contract; 4 `validate` found rows it would reject; 5 the run needed
+//! more memory than `--memory-limit` allows.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,10 @@ pub enum Command {
         /// Query threads; default the number of cores.
         #[arg(long)]
         threads: Option<usize>,
+        /// Memory for queries, e.g. 512M or 4G: operators spill to disk
+        /// (the system temp directory) beyond it; default no limit.
+        #[arg(long, value_parser = parse_size)]
+        memory_limit: Option<usize>,
         /// Language of the report: zh (Chinese) or en (English).
         #[arg(long, value_enum, default_value = "zh")]
         lang: qinglian::report::Lang,
@@ -183,6 +188,51 @@ pub enum IndicatorsAction {
     },
 }
 
+/// A size in bytes: a number with an optional K, M, G or T (powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, unit) = t
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((t, ""), |i| t.split_at(i));
+    let factor: usize = match unit.trim().to_ascii_uppercase().trim_end_matches('B') {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "'{text}': use a number of bytes with K, M, G or T, e.g. 512M"
+            ));
+        }
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!("'{text}': use a positive number of bytes with K, M, G or T, e.g. 512M")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("4gb"), Ok(4 << 30));
+        for bad in ["", "0", "12Q", "M", "-1G", "1.5G"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = match cli.verbose {
@@ -211,6 +261,7 @@ fn main() -> ExitCode {
             ExitCode::from(match kind {
                 Some(ErrorKind::Config) => 2,
                 Some(ErrorKind::Data) => 3,
+                Some(ErrorKind::Resources) => 5,
                 Some(ErrorKind::Internal) | None => 1,
             })
         }

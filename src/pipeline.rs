@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use datafusion::execution::context::SessionConfig;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 use serde::Serialize;
 
@@ -33,6 +35,9 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
     /// Threads for query execution; default the machine's cores.
     pub threads: Option<usize>,
+    /// Bytes of memory for queries; operators spill to disk beyond it
+    /// (`Error::Resources` when even that is not enough). Default none.
+    pub memory_limit: Option<usize>,
     /// Language and edition of the report.
     pub report: ReportOptions,
 }
@@ -46,6 +51,7 @@ impl Default for RunOptions {
             quarter: None,
             out_dir: None,
             threads: None,
+            memory_limit: None,
             report: ReportOptions::default(),
         }
     }
@@ -64,18 +70,32 @@ pub struct RunOutcome {
     pub framework: Framework,
 }
 
-fn context(threads: Option<usize>) -> SessionContext {
+fn context(threads: Option<usize>, memory_limit: Option<usize>) -> Result<SessionContext> {
     let mut config = SessionConfig::new();
     if let Some(t) = threads {
         config = config.with_target_partitions(t.max(1));
     }
-    SessionContext::new_with_config(config)
+    let Some(limit) = memory_limit else {
+        return Ok(SessionContext::new_with_config(config));
+    };
+    // A sort holds back this much for merging its spilled runs (10 MB by
+    // default): an eighth of a small limit, so small limits spill rather
+    // than fail.
+    config = config.with_sort_spill_reservation_bytes((limit / 8).min(10 << 20));
+    // A fair spill pool over the limit: spillable operators (sorts,
+    // aggregations) share it and spill to the OS temp directory
+    // (DataFusion's default disk manager).
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(limit)))
+        .build_arc()
+        .map_err(Error::query("setting up the memory limit"))?;
+    Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
 /// Checks the data against the contract: every table's schema and rows.
 pub async fn validate(data_dir: &Path, catalog: Option<&Path>) -> Result<Ingested> {
     let catalog = Catalog::load(data_dir, catalog)?;
-    let ctx = context(None);
+    let ctx = context(None, None)?;
     ingest::ingest(&ctx, &catalog).await
 }
 
@@ -167,7 +187,7 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let framework = Framework::load(&opts.framework_dir)?;
     datapoints::check(&framework).await?;
     let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
-    let ctx = context(opts.threads);
+    let ctx = context(opts.threads, opts.memory_limit)?;
     let started = std::time::Instant::now();
     let ingested = ingest::ingest(&ctx, &catalog).await?;
     tracing::info!(

@@ -143,3 +143,43 @@ fn a_bad_quarter_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("YYYYQn"), "{}", text(&o));
 }
+
+#[test]
+fn a_memory_limit_gives_the_same_ranking_or_stops_with_exit_5() {
+    let out = tempfile::tempdir().unwrap();
+    // Unlimited, and limited to 64 MiB: the same ranking.
+    let free = out.path().join("free");
+    let o = qinglian(&["run", "--out", free.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let limited = out.path().join("limited");
+    let o = qinglian(&[
+        "run",
+        "--memory-limit",
+        "64M",
+        "--out",
+        limited.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in ["ranking.csv", "scores.parquet"] {
+        assert!(
+            std::fs::read(free.join(f)).unwrap() == std::fs::read(limited.join(f)).unwrap(),
+            "{f} differs under the limit"
+        );
+    }
+    // Far too little: a resources error naming the limit, exit 5, and no
+    // report written.
+    let starved = out.path().join("starved");
+    let o = qinglian(&[
+        "run",
+        "--memory-limit",
+        "256K",
+        "--out",
+        starved.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    assert!(text(&o).contains("--memory-limit"), "{}", text(&o));
+    assert!(!starved.exists());
+    // A size that is not one: a usage error.
+    let o = qinglian(&["run", "--memory-limit", "lots"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
