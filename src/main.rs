@@ -216,23 +216,6 @@ fn parse_size(text: &str) -> Result<usize, String> {
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_take_binary_units() {
-        assert_eq!(parse_size("512"), Ok(512));
-        assert_eq!(parse_size("64K"), Ok(64 << 10));
-        assert_eq!(parse_size("512M"), Ok(512 << 20));
-        assert_eq!(parse_size("4G"), Ok(4 << 30));
-        assert_eq!(parse_size("4gb"), Ok(4 << 30));
-        for bad in ["", "0", "12Q", "M", "-1G", "1.5G"] {
-            assert!(parse_size(bad).is_err(), "{bad:?}");
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = match cli.verbose {
@@ -264,6 +247,23 @@ fn main() -> ExitCode {
                 Some(ErrorKind::Resources) => 5,
                 Some(ErrorKind::Internal) | None => 1,
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("4gb"), Ok(4 << 30));
+        for bad in ["", "0", "12Q", "M", "-1G", "1.5G"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
         }
     }
 }
