@@ -189,7 +189,7 @@ fn the_mutations_do_change_the_files() {
         Mutation::Insert(0, "[unknown_table]"),
         Mutation::Truncate(0.5),
     ] {
-        assert_ne!(apply(text, &[m.clone()]), text, "{m:?}");
+        assert_ne!(apply(text, std::slice::from_ref(&m)), text, "{m:?}");
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("indicators");
