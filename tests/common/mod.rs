@@ -279,3 +279,15 @@ pub fn samples(out: &Path) -> qinglian::pipeline::RunOptions {
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(f)
 }
+
+/// Reads a whole Parquet file into one batch.
+pub fn read_batch(path: &Path) -> RecordBatch {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let schema = arrow::record_batch::RecordBatchReader::schema(&reader);
+    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    arrow::compute::concat_batches(&schema, &batches).unwrap()
+}
