@@ -231,3 +231,80 @@ async fn a_village_with_no_events_is_listed_not_dropped() {
         "{row:?}"
     );
 }
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .map(|f| {
+            (
+                f.strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(&f).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_failed_run_leaves_the_previous_report_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("2026Q3");
+    pipeline::run(&samples(&out)).await.unwrap();
+    let before = snapshot(&out);
+    // The same run on an extract whose villages file is cut short.
+    let data = tmp.path().join("data");
+    copy_dir(&repo().join("data-samples"), &data);
+    let villages = data.join("villages.parquet");
+    let bytes = std::fs::read(&villages).unwrap();
+    std::fs::write(&villages, &bytes[..bytes.len() / 3]).unwrap();
+    let err = pipeline::run(&RunOptions {
+        data_dir: data,
+        ..samples(&out)
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("villages.parquet"), "{err}");
+    assert!(before == snapshot(&out), "the previous report changed");
+}
+
+#[test]
+fn an_interrupted_run_leaves_the_previous_report_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("2026Q3");
+    block_on(pipeline::run(&samples(&out))).unwrap();
+    let before = snapshot(&out);
+    // Kill a second run once it has started writing its staging directory.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .current_dir(repo())
+        .args(["run", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let staging = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".2026Q3.partial-")
+            })
+    };
+    let started = std::time::Instant::now();
+    while !staging(tmp.path()) && started.elapsed() < std::time::Duration::from_secs(120) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed_while_writing = child.try_wait().unwrap().is_none();
+    child.kill().unwrap_or(());
+    child.wait().unwrap();
+    assert!(
+        killed_while_writing,
+        "the run finished before it could be interrupted"
+    );
+    assert!(before == snapshot(&out), "the previous report changed");
+}
