@@ -27,6 +27,10 @@ use crate::error::{Error, Result, SchemaProblem};
 use crate::framework::hex;
 use crate::period::Quarter;
 
+/// Source dates outside these bounds are rejected as `out_of_range`.
+pub const EARLIEST_DATE: &str = "1949-10-01";
+pub const LATEST_DATE: &str = "2099-12-31";
+
 /// One input file, for the manifest.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputFile {
@@ -545,6 +549,21 @@ pub fn validation_sql(t: &Table) -> String {
         whens.push((
             format!("{0} IS NOT NULL AND NOT ({0} - {0} = 0)", q(c.name)),
             format!("not_finite:{}", c.name),
+        ));
+    }
+    // Event dates no system of record can hold (typos such as 0026 or
+    // 2206): before the People's Republic, or past 2099.
+    for c in t
+        .columns
+        .iter()
+        .filter(|c| c.kind == Kind::Date && t.is_source())
+    {
+        whens.push((
+            format!(
+                "({0} < DATE '{EARLIEST_DATE}' OR {0} > DATE '{LATEST_DATE}')",
+                q(c.name)
+            ),
+            format!("out_of_range:{}", c.name),
         ));
     }
     for c in t.columns {

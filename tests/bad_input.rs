@@ -308,3 +308,36 @@ fn an_interrupted_run_leaves_the_previous_report_as_it_was() {
     );
     assert!(before == snapshot(&out), "the previous report changed");
 }
+
+#[tokio::test]
+async fn absurd_event_dates_are_rejected_as_out_of_range() {
+    let d = District::new();
+    let dated = |id: &str, date: &str| {
+        let mut row = petition(id, V1);
+        row.push(("received_date", Some(date.to_string())));
+        row
+    };
+    put_petitions(
+        &d,
+        "petitions.parquet",
+        &[
+            dated("ok", "2026-08-01"),
+            dated("typo-year", "0026-08-01"),
+            dated("before-1949", "1900-01-01"),
+            dated("future-typo", "2206-08-01"),
+        ],
+    );
+    let ing = ingest_dir(&d).await.unwrap();
+    let r = ing.report("petitions").unwrap();
+    assert_eq!((r.rows_accepted, r.rows_rejected), (1, 3));
+    assert_eq!(
+        r.rejected_by_reason.get("out_of_range:received_date"),
+        Some(&3)
+    );
+    // The quarters with events are the sane one only.
+    assert_eq!(
+        r.event_quarters
+            .map(|(a, b)| (a.to_string(), b.to_string())),
+        Some(("2026Q3".into(), "2026Q3".into()))
+    );
+}
