@@ -412,6 +412,51 @@ pub fn publish(staged: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Removes the staging directories (`.<name>.partial-<pid>`) that killed
+/// runs left beside `out`, where the process is gone. Only where the OS
+/// shows live processes under `/proc`; elsewhere they stay (harmless:
+/// hidden, and never published). Moved-aside reports (`.old-`) are kept:
+/// one may be the only copy of a previous report.
+pub fn remove_abandoned_staging(out: &Path) {
+    let proc = Path::new("/proc/self");
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    if !proc.exists() {
+        return;
+    }
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!(".{}.partial-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => tracing::info!(
+                    "removed {}, left by an interrupted run",
+                    entry.path().display()
+                ),
+                Err(e) => tracing::warn!(
+                    "could not remove {}, left by an interrupted run: {e}",
+                    entry.path().display()
+                ),
+            }
+        }
+    }
+}
+
 /// `<parent>/.<name>.<tag>-<pid>`: a hidden sibling of `out`.
 pub fn sibling(out: &Path, tag: &str) -> PathBuf {
     let name = out

@@ -285,6 +285,7 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
     }
     refuse_foreign_output(&out_dir)?;
+    outputs::remove_abandoned_staging(&out_dir);
     let staged = outputs::sibling(&out_dir, "partial");
     if staged.exists() {
         std::fs::remove_dir_all(&staged).map_err(Error::io("removing", &staged))?;

@@ -307,6 +307,16 @@ fn an_interrupted_run_leaves_the_previous_report_as_it_was() {
         "the run finished before it could be interrupted"
     );
     assert!(before == snapshot(&out), "the previous report changed");
+    // The next run clears the abandoned staging directory.
+    assert!(
+        staging(tmp.path()),
+        "the killed run left its staging directory"
+    );
+    block_on(pipeline::run(&samples(&out))).unwrap();
+    assert!(
+        !staging(tmp.path()),
+        "the abandoned staging directory is still there"
+    );
 }
 
 #[tokio::test]
