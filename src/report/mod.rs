@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::framework::{Framework, TierRule};
 use crate::indicators::{CellStatus, IndicatorValues};
 use crate::ingest::Ingested;
-use crate::scoring::{self, PastQuarter, Scores, Tier, listing_order};
+use crate::scoring::{self, PastQuarter, Scores, Tier, listing_order, mean, median_of};
 use canvas::Record;
 use privacy::SmallCells;
 
@@ -374,18 +374,10 @@ struct VillageView {
 /// A township's code and mean index this quarter and last.
 type TownshipMeans<'a> = (&'a str, Option<f64>, Option<f64>);
 
-fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
 fn sd(v: &[f64]) -> Option<f64> {
     let m = mean(v)?;
     (v.len() > 1)
         .then(|| (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
-}
-
-fn median_of(v: &[f64]) -> Option<f64> {
-    scoring::median(&v.iter().map(|x| Some(*x)).collect::<Vec<_>>())
 }
 
 /// Villages (indices) by township code, in village order.

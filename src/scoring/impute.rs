@@ -45,11 +45,11 @@ pub fn impute(
     }
     let fill: BTreeMap<&str, f64> = present
         .into_iter()
-        .filter_map(|(g, mut v)| {
+        .filter_map(|(g, v)| {
             let stat = match how {
                 Imputation::None => None,
-                Imputation::GroupMean => mean(&v),
-                Imputation::GroupMedian => median(&mut v),
+                Imputation::GroupMean => super::mean(&v),
+                Imputation::GroupMedian => super::median_of(&v),
             };
             stat.map(|s| (g, s))
         })
@@ -65,25 +65,6 @@ pub fn impute(
         }
     }
     (values, imputed)
-}
-
-/// Mean of `v`; `None` when empty.
-fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
-/// Median of `v` (sorts it); mean of the middle two for an even count.
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
 }
 
 #[cfg(test)]

@@ -233,10 +233,16 @@ pub struct PastQuarter {
 /// The median of the values present (mean of the middle two for an even
 /// count); `None` without values.
 pub fn median(raw: &[Option<f64>]) -> Option<f64> {
-    let mut v: Vec<f64> = raw.iter().flatten().copied().collect();
+    median_of(&raw.iter().flatten().copied().collect::<Vec<_>>())
+}
+
+/// The median of `v` (mean of the middle two for an even count); `None`
+/// when empty.
+pub fn median_of(v: &[f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
+    let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
     Some(if v.len() % 2 == 1 {
@@ -244,6 +250,11 @@ pub fn median(raw: &[Option<f64>]) -> Option<f64> {
     } else {
         (v[m - 1] + v[m]) / 2.0
     })
+}
+
+/// The mean of `v`; `None` when empty.
+pub fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// The framework as an engine tree: indicators under their dimensions
