@@ -127,6 +127,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             memory_limit,
             lang,
             public,
+            no_report,
         } => {
             if explain {
                 let fw = Framework::load(&framework)?;
@@ -142,6 +143,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 threads,
                 memory_limit,
                 report: qinglian::report::ReportOptions { lang, public },
+                no_report,
             };
             let started = std::time::Instant::now();
             let outcome = runtime()?.block_on(pipeline::run(&opts))?;
@@ -277,6 +279,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 threads: None,
                 memory_limit: None,
                 report: Default::default(),
+                no_report: true,
             };
             let assessed = runtime()?.block_on(pipeline::assess(&opts))?;
             let result = calibration::measure(&assessed, &known);

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
-use datafusion::logical_expr::{Expr, cast, try_cast};
+use datafusion::logical_expr::{Expr, JoinType, cast, try_cast};
 use datafusion::prelude::{ParquetReadOptions, SessionContext, ident, lit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
@@ -30,6 +30,11 @@ use crate::period::Quarter;
 /// Source dates outside these bounds are rejected as `out_of_range`.
 pub const EARLIEST_DATE: &str = "1949-10-01";
 pub const LATEST_DATE: &str = "2099-12-31";
+/// Amounts above this many yuan (10 billion, 100亿) are rejected as
+/// `out_of_range`: no village case, project or benefit comes near it, and a
+/// value past it is a unit or keying error (fen for yuan, a pasted id) that
+/// would swamp every sum and mean it entered.
+pub const MAX_AMOUNT: f64 = 1e10;
 
 /// One input file, for the manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -141,105 +146,87 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             continue;
         }
         let from_text = register_mapped(ctx, loc, &files).await?;
+        if let Some(id) = t.id {
+            register_duplicate_ids(ctx, t.name, id).await?;
+        }
+        // The validation is a view, never held in memory: it is scanned once
+        // for the counts, once more for the rejected rows when there are any,
+        // and the canonical table reads the Parquet again through the mapping,
+        // so memory stays bounded by DataFusion's pool whatever the size of
+        // the source.
         let validated = format!("__validated_{}", t.name);
-        let sql = validation_sql(t);
         let df = ctx
-            .sql(&sql)
-            .await
-            .map_err(Error::query(format!("validating {}", t.name)))?;
-        // Validated once, held in memory in a fixed row order (by id, else
-        // by every column): the rejects, every compiled query and every SQL
-        // data point read the result instead of running the window and
-        // join of the validation again, and single-threaded SQL data points
-        // see the rows in the same order on every run.
-        let order: Vec<_> = match t.id {
-            Some(id) => vec![ident(id).sort(true, true)],
-            None => t
-                .columns
-                .iter()
-                .map(|c| ident(c.name).sort(true, true))
-                .collect(),
-        };
-        let df = df
-            .sort(order)
-            .map_err(Error::query(format!("ordering {}", t.name)))?
-            .cache()
+            .sql(&validation_sql(t))
             .await
             .map_err(Error::query(format!("validating {}", t.name)))?;
         ctx.register_table(&validated, df.into_view())
             .map_err(Error::query("registering a validated table"))?;
 
-        let masked: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| {
-                if c.person_key {
-                    format!(
-                        "CASE WHEN \"{0}\" IS NULL THEN NULL ELSE '{MASK}' END AS \"{0}\"",
-                        c.name
-                    )
-                } else if from_text.contains(&c.name) {
-                    // The text as it arrived, so a value that failed to cast can be seen.
-                    format!("\"{}\" AS \"{}\"", raw_text(c), c.name)
-                } else {
-                    format!("\"{}\"", c.name)
-                }
-            })
-            .collect();
-        // Ordered by every output column: identical inputs give identical rejects files.
-        let order = (1..=masked.len() + 1)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let batches = ctx
-            .sql(&format!(
-                "SELECT __reject AS reason, {} FROM {validated} WHERE __reject IS NOT NULL ORDER BY {order}",
-                masked.join(", ")
-            ))
-            .await
-            .map_err(Error::query(format!("collecting rejects of {}", t.name)))?
-            .collect()
-            .await
-            .map_err(Error::query(format!("reading {}", t.name)))?;
-        let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-        for b in &batches {
-            let reasons = datafusion::arrow::compute::cast(
-                b.column(0),
-                &datafusion::arrow::datatypes::DataType::Utf8,
-            )
-            .map_err(|e| Error::Output {
-                context: "reading reject reasons".into(),
-                message: e.to_string(),
-            })?;
-            let reasons = reasons
-                .as_any()
-                .downcast_ref::<datafusion::arrow::array::StringArray>()
-                .ok_or_else(|| Error::Output {
-                    context: "reading reject reasons".into(),
-                    message: "not a string column".into(),
-                })?;
-            for r in reasons.iter().flatten() {
-                *by_reason.entry(r.to_string()).or_default() += 1;
-            }
-        }
+        let (by_reason, event_span) = validation_counts(ctx, t, &validated).await?;
         let rows_rejected: u64 = by_reason.values().sum();
-        let clean = ctx
-            .sql(&format!(
-                "SELECT {} FROM {validated} WHERE __reject IS NULL",
-                t.columns
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .await
-            .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?;
+        let batches = if rows_rejected > 0 {
+            collect_rejects(ctx, t, &validated, &from_text).await?
+        } else {
+            Vec::new()
+        };
+        let clean = match t.id {
+            // Rejection is by row, and every copy of a duplicate id is
+            // rejected, so the ids of rejected rows pick out exactly the
+            // rejected rows: the canonical table is the mapped Parquet less
+            // those ids, and a query reads only the columns it needs.
+            Some(id) => {
+                let mapped = ctx
+                    .table(format!("__mapped_{}", t.name))
+                    .await
+                    .map_err(Error::query("reading a mapped table"))?;
+                let columns: Vec<Expr> = t.columns.iter().map(|c| ident(c.name)).collect();
+                let mapped = mapped
+                    .filter(ident(id).is_not_null())
+                    .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?;
+                let mapped = if rows_rejected > 0 {
+                    let key_type = mapped
+                        .schema()
+                        .field_with_unqualified_name(id)
+                        .map_err(Error::query("reading a mapped table"))?
+                        .data_type()
+                        .clone();
+                    let ids = rejected_ids(&batches, t, &key_type)?;
+                    let ids = ctx
+                        .read_batch(ids)
+                        .map_err(Error::query("registering rejected ids"))?;
+                    mapped
+                        .join(ids, JoinType::LeftAnti, &[id], &[REJECTED_ID], None)
+                        .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?
+                } else {
+                    mapped
+                };
+                mapped
+                    .select(columns)
+                    .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?
+            }
+            // Reference tables without an id are small: the validation view.
+            None => ctx
+                .sql(&format!(
+                    "SELECT {} FROM {validated} WHERE __reject IS NULL",
+                    t.columns
+                        .iter()
+                        .map(|c| format!("\"{}\"", c.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .await
+                .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?,
+        };
         ctx.register_table(t.name, clean.into_view())
             .map_err(Error::query("registering a canonical table"))?;
-        let event_quarters = match t.event_date {
-            Some(e) => event_quarters(ctx, t.name, e).await?,
-            None => None,
-        };
+        let batches: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| b.project(&(0..b.num_columns() - 1).collect::<Vec<_>>()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Output {
+                context: format!("collecting rejects of {}", t.name),
+                message: e.to_string(),
+            })?;
         if rows_rejected > 0 {
             rejects.push(Rejects {
                 table: t.name,
@@ -254,22 +241,52 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             rows_accepted: rows_read.saturating_sub(rows_rejected),
             rows_rejected,
             rejected_by_reason: by_reason,
-            event_quarters,
+            event_quarters: event_span,
         });
     }
     Ok(Ingested { tables, rejects })
 }
 
-/// The first and last quarter of a table's valid events, if any.
-async fn event_quarters(
+/// Column of the rejects query that carries the row's id (dropped before
+/// the rejects are written) and of the table of rejected ids.
+const REJECTED_ID: &str = "__rejected_id";
+
+/// Registers `__dups_<table>`: the ids that occur more than once, over every
+/// file of the table. Reads the id column alone.
+async fn register_duplicate_ids(ctx: &SessionContext, table: &str, id: &str) -> Result<()> {
+    let context = format!("finding duplicate ids of {table}");
+    let df = ctx
+        .sql(&format!(
+            "SELECT \"{id}\" AS __dup FROM __mapped_{table} WHERE \"{id}\" IS NOT NULL GROUP BY \"{id}\" HAVING COUNT(*) > 1"
+        ))
+        .await
+        .map_err(Error::query(context.clone()))?;
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await.map_err(Error::query(context.clone()))?;
+    let mem = MemTable::try_new(schema, vec![batches]).map_err(Error::query(context.clone()))?;
+    ctx.register_table(format!("__dups_{table}"), Arc::new(mem))
+        .map_err(Error::query(context))?;
+    Ok(())
+}
+
+/// One pass over the validation view: rejected rows by reason, and the
+/// first and last quarter of the valid events (sources only).
+async fn validation_counts(
     ctx: &SessionContext,
-    table: &str,
-    event_date: &str,
-) -> Result<Option<(Quarter, Quarter)>> {
-    let context = format!("finding the quarters of {table}");
+    t: &Table,
+    validated: &str,
+) -> Result<(BTreeMap<String, u64>, Option<(Quarter, Quarter)>)> {
+    let context = format!("validating {}", t.name);
+    let (lo, hi) = match t.event_date {
+        Some(e) => (
+            format!("CAST(MIN(\"{e}\") AS INT)"),
+            format!("CAST(MAX(\"{e}\") AS INT)"),
+        ),
+        None => ("CAST(NULL AS INT)".into(), "CAST(NULL AS INT)".into()),
+    };
     let batches = ctx
         .sql(&format!(
-            "SELECT CAST(MIN(\"{event_date}\") AS INT), CAST(MAX(\"{event_date}\") AS INT) FROM {table}"
+            "SELECT CAST(__reject AS VARCHAR) AS reason, COUNT(*) AS n, {lo} AS first_day, {hi} AS last_day FROM {validated} GROUP BY __reject"
         ))
         .await
         .map_err(Error::query(context.clone()))?
@@ -278,16 +295,103 @@ async fn event_quarters(
         .map_err(Error::query(context.clone()))?;
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
     let quarter = |days: i32| Quarter::containing(epoch + chrono::Duration::days(i64::from(days)));
+    let mut by_reason = BTreeMap::new();
+    let mut span = None;
     for b in &batches {
+        let reasons =
+            datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).map_err(|e| {
+                Error::Output {
+                    context: context.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+        let reasons = reasons.as_string::<i32>();
+        let counts = b.column(1).as_primitive::<Int64Type>();
         let (lo, hi) = (
-            b.column(0).as_primitive::<Int32Type>(),
-            b.column(1).as_primitive::<Int32Type>(),
+            b.column(2).as_primitive::<Int32Type>(),
+            b.column(3).as_primitive::<Int32Type>(),
         );
-        if b.num_rows() > 0 && lo.is_valid(0) && hi.is_valid(0) {
-            return Ok(Some((quarter(lo.value(0)), quarter(hi.value(0)))));
+        for i in 0..b.num_rows() {
+            if reasons.is_valid(i) {
+                by_reason.insert(reasons.value(i).to_string(), counts.value(i) as u64);
+            } else if t.event_date.is_some() && lo.is_valid(i) && hi.is_valid(i) {
+                span = Some((quarter(lo.value(i)), quarter(hi.value(i))));
+            }
         }
     }
-    Ok(None)
+    Ok((by_reason, span))
+}
+
+/// The rejected rows, person keys masked, ordered by every column so that
+/// identical inputs give identical rejects files. The last column is the
+/// row's id (null for tables without one), for [`rejected_ids`].
+async fn collect_rejects(
+    ctx: &SessionContext,
+    t: &Table,
+    validated: &str,
+    from_text: &[&str],
+) -> Result<Vec<RecordBatch>> {
+    let masked: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            if c.person_key {
+                format!(
+                    "CASE WHEN \"{0}\" IS NULL THEN NULL ELSE '{MASK}' END AS \"{0}\"",
+                    c.name
+                )
+            } else if from_text.contains(&c.name) {
+                // The text as it arrived, so a value that failed to cast can be seen.
+                format!("\"{}\" AS \"{}\"", raw_text(c), c.name)
+            } else {
+                format!("\"{}\"", c.name)
+            }
+        })
+        .collect();
+    let id = match t.id {
+        Some(id) => format!("\"{id}\""),
+        None => "CAST(NULL AS VARCHAR)".into(),
+    };
+    let order = (1..=masked.len() + 1)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    ctx.sql(&format!(
+        "SELECT __reject AS reason, {}, {id} AS {REJECTED_ID} FROM {validated} WHERE __reject IS NOT NULL ORDER BY {order}",
+        masked.join(", ")
+    ))
+    .await
+    .map_err(Error::query(format!("collecting rejects of {}", t.name)))?
+    .collect()
+    .await
+    .map_err(Error::query(format!("reading {}", t.name)))
+}
+
+/// The distinct non-null ids of the rejected rows, as a one-column batch.
+fn rejected_ids(rejects: &[RecordBatch], t: &Table, key_type: &DataType) -> Result<RecordBatch> {
+    let fail = |message: String| Error::Output {
+        context: format!("collecting the rejected ids of {}", t.name),
+        message,
+    };
+    let mut ids = std::collections::BTreeSet::new();
+    for b in rejects {
+        let col = datafusion::arrow::compute::cast(b.column(b.num_columns() - 1), &DataType::Utf8)
+            .map_err(|e| fail(e.to_string()))?;
+        ids.extend(col.as_string::<i32>().iter().flatten().map(str::to_string));
+    }
+    let array = datafusion::arrow::array::StringArray::from_iter_values(ids);
+    // The join key's own string type (Utf8, LargeUtf8 or Utf8View).
+    let array =
+        datafusion::arrow::compute::cast(&array, key_type).map_err(|e| fail(e.to_string()))?;
+    RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new(
+            REJECTED_ID,
+            key_type.clone(),
+            false,
+        )])),
+        vec![array],
+    )
+    .map_err(|e| fail(e.to_string()))
 }
 
 /// The Parquet files of a table location, sorted; empty when absent.
@@ -551,6 +655,12 @@ pub fn validation_sql(t: &Table) -> String {
             format!("not_finite:{}", c.name),
         ));
     }
+    for c in t.columns.iter().filter(|c| c.kind == Kind::Amount) {
+        whens.push((
+            format!("{} > {MAX_AMOUNT:.1}", q(c.name)),
+            format!("out_of_range:{}", c.name),
+        ));
+    }
     // Event dates no system of record can hold (typos such as 0026 or
     // 2206): before the People's Republic, or past 2099.
     for c in t
@@ -597,16 +707,25 @@ pub fn validation_sql(t: &Table) -> String {
         whens.push(("NOT __known_village".into(), "unknown_village".into()));
     }
     if t.id.is_some() {
-        whens.push(("__dups > 1".into(), "duplicate_id".into()));
+        whens.push(("__is_dup".into(), "duplicate_id".into()));
     }
     let case = whens
         .iter()
         .map(|(cond, reason)| format!("WHEN {cond} THEN '{reason}'"))
         .collect::<Vec<_>>()
         .join("\n    ");
-    let dups =
-        t.id.map(|id| format!(", COUNT(m.\"{id}\") OVER (PARTITION BY m.\"{id}\") AS __dups"))
-            .unwrap_or_default();
+    // Ids found more than once (`register_duplicate_ids`): a join with a
+    // small table, not a window over the whole source.
+    let (dups, dup_join) = match t.id {
+        Some(id) => (
+            ", d.__dup IS NOT NULL AS __is_dup".to_string(),
+            format!(
+                " LEFT JOIN __dups_{name} d ON m.\"{id}\" = d.__dup",
+                name = t.name
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     let (known, join) = if t.has_village {
         (
             ", v.__vc IS NOT NULL AS __known_village",
@@ -616,7 +735,7 @@ pub fn validation_sql(t: &Table) -> String {
         ("", "")
     };
     format!(
-        "SELECT *, CASE\n    {case}\n  END AS __reject\nFROM (SELECT m.*{dups}{known} FROM __mapped_{name} m{join}) AS checked",
+        "SELECT *, CASE\n    {case}\n  END AS __reject\nFROM (SELECT m.*{dups}{known} FROM __mapped_{name} m{join}{dup_join}) AS checked",
         name = t.name
     )
 }

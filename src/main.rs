@@ -63,6 +63,11 @@ pub enum Command {
         /// (default 3) show as "<3".
         #[arg(long)]
         public: bool,
+        /// Scores and ranking only, for batch jobs: ranking.csv,
+        /// scores.parquet, weights.csv, rejects/ and manifest.json; no
+        /// report.html, village pages or charts.
+        #[arg(long, conflicts_with_all = ["lang", "public"])]
+        no_report: bool,
     },
     /// Check data against the contract without scoring.
     Validate {

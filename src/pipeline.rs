@@ -40,6 +40,10 @@ pub struct RunOptions {
     pub memory_limit: Option<usize>,
     /// Language and edition of the report.
     pub report: ReportOptions,
+    /// Scores and ranking only (`--no-report`): no report.html, village
+    /// pages, charts or report tables, and only the previous quarter scored
+    /// (for the ranking's change columns), not the whole trend window.
+    pub no_report: bool,
 }
 
 impl Default for RunOptions {
@@ -53,6 +57,7 @@ impl Default for RunOptions {
             threads: None,
             memory_limit: None,
             report: ReportOptions::default(),
+            no_report: false,
         }
     }
 }
@@ -227,7 +232,12 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     framework_no_mc.scoring.uncertainty = None;
     let mut history = Vec::new();
     let mut past = quarter;
-    for _ in 1..framework.report.trend_quarters.max(2) {
+    let reach = if opts.no_report {
+        2
+    } else {
+        framework.report.trend_quarters.max(2)
+    };
+    for _ in 1..reach {
         past = past.previous();
         if spans.is_empty() || !spans.values().all(|s| s.0 <= past && past <= s.1) {
             break;
@@ -266,6 +276,11 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
 
 /// Runs the whole pipeline and publishes the outputs.
 pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
+    // Before anything can fail: a report a killed run left moved aside is
+    // put back, so a failing run leaves the previous report in place.
+    if let Some(out) = &opts.out_dir {
+        outputs::recover_interrupted_runs(out);
+    }
     let Assessment {
         framework,
         catalog,
@@ -284,8 +299,8 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(parent) = out_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
     }
+    outputs::recover_interrupted_runs(&out_dir);
     refuse_foreign_output(&out_dir)?;
-    outputs::remove_abandoned_staging(&out_dir);
     let staged = outputs::sibling(&out_dir, "partial");
     if staged.exists() {
         std::fs::remove_dir_all(&staged).map_err(Error::io("removing", &staged))?;
@@ -464,21 +479,23 @@ async fn write_all(dir: &Path, opts: &RunOptions, a: &Assessed<'_>) -> Result<()
         outputs::write_rejects(&dir.join("rejects"), r)?;
     }
     let unavailable = unavailable(framework, table, scores);
-    let alerts = crate::alerts::alerts(framework, &table.villages, scores);
-    report::write(
-        dir,
-        &ReportInput {
-            framework,
-            table,
-            values,
-            scores,
-            history,
-            ingested,
-            unavailable: &unavailable,
-            alerts: &alerts,
-        },
-        &opts.report,
-    )?;
+    if !opts.no_report {
+        let alerts = crate::alerts::alerts(framework, &table.villages, scores);
+        report::write(
+            dir,
+            &ReportInput {
+                framework,
+                table,
+                values,
+                scores,
+                history,
+                ingested,
+                unavailable: &unavailable,
+                alerts: &alerts,
+            },
+            &opts.report,
+        )?;
+    }
 
     let manifest = Manifest {
         tool: "qinglian",

@@ -183,3 +183,98 @@ fn a_memory_limit_gives_the_same_ranking_or_stops_with_exit_5() {
     let o = qinglian(&["run", "--memory-limit", "lots"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// Decoded (Arrow) bytes of every Parquet file under `dir`.
+fn decoded_bytes(dir: &std::path::Path) -> usize {
+    files_under(dir)
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "parquet"))
+        .map(|f| read_batch(f).get_array_memory_size())
+        .sum()
+}
+
+#[test]
+fn a_district_larger_than_the_memory_limit_completes_under_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("district");
+    let o = qinglian(&[
+        "generate",
+        "--out",
+        data.to_str().unwrap(),
+        "--villages",
+        "240",
+        "--townships",
+        "8",
+        "--volume-factor",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let limit = 10 << 20;
+    let size = decoded_bytes(&data);
+    assert!(
+        size > 2 * limit,
+        "the district decodes to {size} bytes, not more than the limit"
+    );
+
+    let free = tmp.path().join("free");
+    let limited = tmp.path().join("limited");
+    for (out, extra) in [(&free, None), (&limited, Some("10M"))] {
+        let mut args = vec![
+            "run",
+            "--no-report",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(l) = extra {
+            args.extend(["--memory-limit", l]);
+        }
+        let o = qinglian(&args);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    for f in ["ranking.csv", "scores.parquet", "weights.csv"] {
+        assert!(
+            std::fs::read(free.join(f)).unwrap() == std::fs::read(limited.join(f)).unwrap(),
+            "{f} differs under the limit"
+        );
+    }
+}
+
+#[test]
+fn no_report_writes_the_tables_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let tables = tmp.path().join("tables");
+    let o = qinglian(&["run", "--out", full.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = qinglian(&["run", "--no-report", "--out", tables.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&tables)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "manifest.json",
+            "ranking.csv",
+            "rejects",
+            "scores.parquet",
+            "weights.csv"
+        ]
+    );
+    // The same tables as the full run, change columns included.
+    for f in ["ranking.csv", "scores.parquet", "weights.csv"] {
+        assert!(
+            std::fs::read(full.join(f)).unwrap() == std::fs::read(tables.join(f)).unwrap(),
+            "{f} differs without the report"
+        );
+    }
+    let manifest = std::fs::read_to_string(tables.join("manifest.json")).unwrap();
+    assert!(!manifest.contains("report.html"), "{manifest}");
+    // The report's options make no sense without it.
+    let o = qinglian(&["run", "--no-report", "--public"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
