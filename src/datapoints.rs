@@ -663,7 +663,28 @@ pub async fn check(framework: &Framework) -> Result<()> {
             }
         }
     }
+    let tables: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
     for (file, sql, dps) in sql_files(framework) {
+        // Only the contract's tables: a file path, a URL or a name of the
+        // engine's own is refused by name, before planning.
+        if let Ok(reads) = tables_read(&ctx, sql) {
+            let foreign: Vec<&String> = reads
+                .iter()
+                .filter(|t| !tables.contains(&t.as_str()))
+                .collect();
+            if !foreign.is_empty() {
+                problems.push(format!(
+                    "sql/{file}: reads {}, not a table of the data contract; SQL data points read only {}",
+                    foreign
+                        .iter()
+                        .map(|t| format!("'{t}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    tables.join(", ")
+                ));
+                continue;
+            }
+        }
         match plan(&ctx, sql, &params).await {
             Err(e) => problems.push(format!("sql/{file}: {}", first_line(&e))),
             Ok(schema) => problems.extend(check_sql_schema(file, &schema, &dps)),

@@ -412,12 +412,14 @@ pub fn publish(staged: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes the staging directories (`.<name>.partial-<pid>`) that killed
-/// runs left beside `out`, where the process is gone. Only where the OS
-/// shows live processes under `/proc`; elsewhere they stay (harmless:
-/// hidden, and never published). Moved-aside reports (`.old-`) are kept:
-/// one may be the only copy of a previous report.
-pub fn remove_abandoned_staging(out: &Path) {
+/// Tidies what killed runs left beside `out` (their process gone; only
+/// where the OS shows live processes under `/proc`):
+/// - a staging directory (`.<name>.partial-<pid>`) is removed: it was never
+///   published;
+/// - a moved-aside report (`.<name>.old-<pid>`) is moved back when `out` is
+///   missing (the run was killed between moving the previous report aside
+///   and renaming the new one in), else removed (the new one was in place).
+pub fn recover_interrupted_runs(out: &Path) {
     let proc = Path::new("/proc/self");
     let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
         return;
@@ -430,28 +432,55 @@ pub fn remove_abandoned_staging(out: &Path) {
     } else {
         parent
     };
-    let prefix = format!(".{}.partial-", name.to_string_lossy());
+    let name = name.to_string_lossy();
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = file
-            .strip_prefix(&prefix)
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            match std::fs::remove_dir_all(entry.path()) {
-                Ok(()) => tracing::info!(
-                    "removed {}, left by an interrupted run",
-                    entry.path().display()
-                ),
-                Err(e) => tracing::warn!(
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    let dead = |rest: &str| {
+        rest.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        })
+    };
+    for path in entries {
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(rest) = file.strip_prefix(&format!(".{name}.partial-")) {
+            if dead(rest) {
+                match std::fs::remove_dir_all(&path) {
+                    Ok(()) => {
+                        tracing::info!("removed {}, left by an interrupted run", path.display())
+                    }
+                    Err(e) => tracing::warn!(
+                        "could not remove {}, left by an interrupted run: {e}",
+                        path.display()
+                    ),
+                }
+            }
+        } else if let Some(rest) = file.strip_prefix(&format!(".{name}.old-")) {
+            if !dead(rest) {
+                continue;
+            }
+            if !out.exists() {
+                match std::fs::rename(&path, out) {
+                    Ok(()) => tracing::warn!(
+                        "restored the previous report {} from {}, where a run killed while publishing left it",
+                        out.display(),
+                        path.display()
+                    ),
+                    Err(e) => tracing::warn!(
+                        "the previous report is in {}, left by a run killed while publishing, and could not be moved back: {e}",
+                        path.display()
+                    ),
+                }
+            } else if let Err(e) = std::fs::remove_dir_all(&path) {
+                tracing::warn!(
                     "could not remove {}, left by an interrupted run: {e}",
-                    entry.path().display()
-                ),
+                    path.display()
+                );
             }
         }
     }

@@ -5,7 +5,9 @@
 //! every schema problem together, a file that is not Parquet, no villages
 //! table, null keys, unknown villages, bad enumerations, duplicate ids in
 //! one file, negative and non-finite amounts, population 0
-//! (tests/ingest.rs); a quarter with no data (tests/cli.rs).
+//! (tests/ingest.rs); a quarter with no data, and a district larger than
+//! the memory limit (tests/cli.rs); framework and SQL mistakes
+//! (tests/framework.rs, tests/slt/).
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
@@ -319,6 +321,52 @@ fn an_interrupted_run_leaves_the_previous_report_as_it_was() {
     );
 }
 
+/// The id of a process that has ended.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[tokio::test]
+async fn a_run_killed_while_publishing_gets_the_previous_report_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("2026Q3");
+    pipeline::run(&samples(&out)).await.unwrap();
+    let before = snapshot(&out);
+    // The state a kill between the two renames of publishing leaves: the
+    // previous report moved aside, the new one still staged.
+    let pid = dead_pid();
+    let old = tmp.path().join(format!(".2026Q3.old-{pid}"));
+    let partial = tmp.path().join(format!(".2026Q3.partial-{pid}"));
+    std::fs::rename(&out, &old).unwrap();
+    std::fs::create_dir(&partial).unwrap();
+    std::fs::write(partial.join("ranking.csv"), "half").unwrap();
+    // The next run fails (its villages file is cut short), and still the
+    // previous report is back in place and the leftovers are gone.
+    let data = tmp.path().join("data");
+    copy_dir(&repo().join("data-samples"), &data);
+    let villages = data.join("villages.parquet");
+    let bytes = std::fs::read(&villages).unwrap();
+    std::fs::write(&villages, &bytes[..bytes.len() / 3]).unwrap();
+    pipeline::run(&RunOptions {
+        data_dir: data,
+        ..samples(&out)
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        before == snapshot(&out),
+        "the previous report was not restored"
+    );
+    assert!(!old.exists() && !partial.exists());
+    // A moved-aside report beside a published one is a leftover: removed.
+    std::fs::create_dir(&old).unwrap();
+    pipeline::run(&samples(&out)).await.unwrap();
+    assert!(!old.exists());
+}
+
 #[tokio::test]
 async fn absurd_event_dates_are_rejected_as_out_of_range() {
     let d = District::new();
@@ -350,4 +398,30 @@ async fn absurd_event_dates_are_rejected_as_out_of_range() {
             .map(|(a, b)| (a.to_string(), b.to_string())),
         Some(("2026Q3".into(), "2026Q3".into()))
     );
+}
+
+#[tokio::test]
+async fn absurd_amounts_are_rejected_as_out_of_range() {
+    let d = District::new();
+    fn case<'a>(id: &'a str, amount: &'a str) -> Vec<(&'static str, Option<&'a str>)> {
+        vec![
+            ("case_id", Some(id)),
+            ("village_code", Some(V1)),
+            ("amount", Some(amount)),
+        ]
+    }
+    let rows = [
+        case("ok", "25000.5"),
+        case("large-but-real", "9999999999"),
+        case("fen-for-yuan", "1e12"),
+        case("pasted-id", "330102001001"),
+        case("negative", "-5"),
+    ];
+    let refs: Vec<Row> = rows.iter().map(|r| r.as_slice()).collect();
+    d.put_raw("cases.parquet", &batch(&CASES, &refs));
+    let ing = ingest_dir(&d).await.unwrap();
+    let r = ing.report("cases").unwrap();
+    assert_eq!((r.rows_accepted, r.rows_rejected), (2, 3), "{r:?}");
+    assert_eq!(r.rejected_by_reason.get("out_of_range:amount"), Some(&2));
+    assert_eq!(r.rejected_by_reason.get("negative:amount"), Some(&1));
 }

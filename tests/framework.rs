@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::repo;
+use common::{block_on, repo};
 use qinglian::docs;
 use qinglian::error::Error;
 use qinglian::framework::{DataPointSpec, Direction, Framework};
@@ -522,4 +522,138 @@ fn report_settings_are_checked_together_and_by_path() {
     let f = Framework::load(&fw).unwrap();
     assert_eq!((f.report.summons, f.report.trend_quarters), (5, 8));
     assert_eq!(f.report.small_cell_k, 3);
+}
+
+/// A framework whose one indicator reads the SQL data point `s` from
+/// `sql/<file>`.
+fn framework_with_sql_files(files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("indicators");
+    write(&fw, "framework.toml", MAIN);
+    let mut dps = String::new();
+    for (i, (file, sql)) in files.iter().enumerate() {
+        dps.push_str(&format!(
+            "[[datapoint]]\nid = \"s{i}\"\nname_zh = \"s\"\nname_en = \"s\"\nsql = \"{file}\"\ncolumn = \"value\"\n\n"
+        ));
+        write(&fw, &format!("../sql/{file}"), sql);
+    }
+    write(&fw, "datapoints/s.toml", &dps);
+    let mut defs = String::new();
+    for i in 0..files.len() {
+        defs.push_str(&format!(
+            "[[indicator]]\nid = \"i{i}\"\ndimension = \"d\"\nname_zh = \"i\"\nname_en = \"i\"\ndefinition = \"d\"\nformula = \"value\"\nnumerator = \"s{i}\"\nbasis = \"population\"\ndirection = \"lower_is_better\"\n\n"
+        ));
+    }
+    write(&fw, "definitions/d.toml", &defs);
+    (dir, fw)
+}
+
+#[test]
+fn every_bad_sql_file_is_refused_together_by_file() {
+    let (_dir, fw) = framework_with_sql_files(&[
+        (
+            "syntax.sql",
+            "SELECT village_code, COUNT(* AS value FROM petitions GROUP BY village_code",
+        ),
+        (
+            "path.sql",
+            "SELECT village_code, COUNT(*) AS value FROM '/etc/passwd' GROUP BY village_code",
+        ),
+        (
+            "parquet.sql",
+            "SELECT village_code, COUNT(*) AS value FROM 'data-samples/cases.parquet' GROUP BY village_code",
+        ),
+        (
+            "ddl.sql",
+            "CREATE TABLE x AS SELECT village_code, 1 AS value FROM villages",
+        ),
+        ("dml.sql", "INSERT INTO villages SELECT * FROM villages"),
+        ("copy.sql", "COPY villages TO '/tmp/leak.csv'"),
+        ("set.sql", "SET datafusion.execution.batch_size = 1"),
+        (
+            "columns.sql",
+            "SELECT village_code, COUNT(*) AS n FROM petitions GROUP BY village_code",
+        ),
+        (
+            "two.sql",
+            "SELECT village_code, 1 AS value FROM villages; DROP TABLE villages",
+        ),
+        (
+            "good.sql",
+            "SELECT village_code, COUNT(*) AS value FROM petitions GROUP BY village_code",
+        ),
+    ]);
+    // Parse-level refusals come from loading; planning ones from the check.
+    let err = match Framework::load(&fw) {
+        Err(e) => e,
+        Ok(f) => block_on(qinglian::datapoints::check(&f)).unwrap_err(),
+    };
+    let Error::Framework { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    let all = problems.join("\n");
+    for needle in [
+        "sql/syntax.sql",
+        "sql/path.sql: reads '/etc/passwd', not a table of the data contract",
+        "sql/parquet.sql: reads 'data-samples/cases.parquet', not a table",
+        "sql/ddl.sql",
+        "sql/dml.sql",
+        "sql/copy.sql",
+        "sql/set.sql",
+        "sql/columns.sql",
+        "sql/two.sql",
+    ] {
+        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
+    }
+    assert!(!all.contains("good.sql"), "{all}");
+    // The syntax error says where.
+    let syntax = problems.iter().find(|p| p.contains("syntax.sql")).unwrap();
+    assert!(syntax.contains("Line: 1"), "{syntax}");
+}
+
+/// The framework is a fixed tree (index, dimensions, indicators, data
+/// points over source tables): no reference can point back up it, so a
+/// would-be cycle is refused as a reference to the wrong kind of thing.
+#[test]
+fn references_that_would_close_a_cycle_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw");
+    write(&fw, "framework.toml", MAIN);
+    write(
+        &fw,
+        "datapoints/a.toml",
+        "[[datapoint]]\nid = \"n\"\nname_zh = \"n\"\nname_en = \"n\"\nsource = \"petitions\"\naggregate = \"count\"\n",
+    );
+    write(
+        &fw,
+        "definitions/d.toml",
+        r#"
+[[indicator]]
+id = "self"
+dimension = "d"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "value"
+numerator = "self"
+basis = "n"
+direction = "lower_is_better"
+
+[[indicator]]
+id = "other"
+dimension = "self"
+name_zh = "i"
+name_en = "i"
+definition = "d"
+formula = "share"
+numerator = "n"
+denominator = "self"
+direction = "lower_is_better"
+"#,
+    );
+    let err = Framework::load(&fw).unwrap_err();
+    let all = err.to_string();
+    for needle in ["'self' is not defined", "dimension: 'self'"] {
+        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
+    }
 }
