@@ -5,7 +5,7 @@
 //! every schema problem together, a file that is not Parquet, no villages
 //! table, null keys, unknown villages, bad enumerations, duplicate ids in
 //! one file, negative and non-finite amounts, population 0
-//! (tests/ingest.rs); a quarter with no data, and a district larger than
+//! (tests/ingest.rs); a quarter with no data (tests/scoring.rs); a district larger than
 //! the memory limit (tests/cli.rs); framework and SQL mistakes
 //! (tests/framework.rs, tests/slt/).
 
