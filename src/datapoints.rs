@@ -1,7 +1,9 @@
 //! Data points: the framework's raw measurements per village for the
-//! assessed quarter. Aggregate data points of one source compile into one
-//! query (one scan per source); SQL data points run their file once. The
-//! quarter's bounds are bound as named parameters, never pasted into SQL.
+//! assessed quarter and the quarters before it that the run scores.
+//! Aggregate data points of one source compile into one query for all
+//! those quarters (one scan per source); SQL data points run their file
+//! once per quarter. The queries run concurrently. The quarters' bounds are
+//! bound as named parameters, never pasted into SQL.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,8 +70,10 @@ const EXACT: &str = "DECIMAL(38, 4)";
 #[derive(Debug, Clone)]
 pub struct CompiledSource {
     pub source: &'static Table,
-    /// Data point ids, in column order.
+    /// Data point ids, in column order within each quarter.
     pub datapoints: Vec<String>,
+    /// Quarters computed (the assessed one and those before it).
+    pub quarters: usize,
     pub sql: String,
 }
 
@@ -111,9 +115,69 @@ pub fn framework_sql_options() -> SQLOptions {
         .with_allow_statements(false)
 }
 
-fn window_predicate(source: &Table, window: Window) -> String {
+/// The parameters that move with the assessed quarter. A query over
+/// several quarters binds them once per quarter, the `k`-th quarter back
+/// with the suffix `__k` (`$quarter_end__1`); the framework's own
+/// parameters are shared.
+pub const QUARTER_PARAMETERS: [&str; 6] = [
+    "quarter_start",
+    "quarter_end",
+    "quarter_last",
+    "previous_start",
+    "trailing_start",
+    "year_start",
+];
+
+/// The suffix of the `k`-th quarter back: none for the assessed quarter.
+fn suffix(k: usize) -> String {
+    if k == 0 { String::new() } else { format!("__{k}") }
+}
+
+/// `text` with every quarter parameter (`$quarter_end`, …) given the suffix
+/// of the `k`-th quarter back.
+pub fn shift_quarter_parameters(text: &str, k: usize) -> String {
+    if k == 0 {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..len];
+        out.push_str(name);
+        if QUARTER_PARAMETERS.contains(&name) {
+            out.push_str(&suffix(k));
+        }
+        rest = &rest[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The parameters of several quarters at once (see [`QUARTER_PARAMETERS`]).
+pub fn parameters_of(quarters: &[Quarter], framework: &[Parameter]) -> ParamValues {
+    let mut map = std::collections::HashMap::new();
+    for (k, q) in quarters.iter().enumerate() {
+        if let ParamValues::Map(m) = parameters(*q, framework) {
+            for (name, v) in m {
+                if QUARTER_PARAMETERS.contains(&name.as_str()) {
+                    map.insert(format!("{name}{}", suffix(k)), v);
+                } else {
+                    map.insert(name, v);
+                }
+            }
+        }
+    }
+    ParamValues::Map(map)
+}
+
+fn window_predicate(source: &Table, window: Window, k: usize) -> String {
     let e = format!("\"{}\"", source.event_date.unwrap_or("start_date"));
-    match window {
+    let predicate = match window {
         Window::Quarter => format!("{e} >= $quarter_start AND {e} < $quarter_end"),
         Window::PreviousQuarter => format!("{e} >= $previous_start AND {e} < $quarter_start"),
         Window::Trailing4q => format!("{e} >= $trailing_start AND {e} < $quarter_start"),
@@ -122,111 +186,158 @@ fn window_predicate(source: &Table, window: Window) -> String {
         Window::Active => {
             "\"start_date\" < $quarter_end AND (\"end_date\" IS NULL OR \"end_date\" >= $quarter_start)".into()
         }
-    }
+    };
+    shift_quarter_parameters(&predicate, k)
 }
 
-/// Compiles the aggregate data points of each source into one query.
+/// How aggregate data points become queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// One query per source: every data point and quarter in one scan.
+    Fused,
+    /// One query per data point (for the benchmark's comparison).
+    Naive,
+}
+
+/// The aggregate expression of one data point for the `k`-th quarter back,
+/// and its window; `None` for data points that are not aggregates.
+fn aggregate_expr(source: &Table, spec: &DataPointSpec, k: usize) -> Option<(String, Window)> {
+    let DataPointSpec::Aggregate {
+        aggregate,
+        column,
+        days,
+        filter,
+        window,
+        ..
+    } = spec
+    else {
+        return None;
+    };
+    let mut cond = window_predicate(source, *window, k);
+    if let Some(f) = filter {
+        cond = format!("{cond} AND ({})", shift_quarter_parameters(f, k));
+    }
+    let last = format!("$quarter_last{}", suffix(k));
+    let col = |c: &Option<String>| format!("\"{}\"", c.as_deref().unwrap_or_default());
+    let expr = match aggregate {
+        Aggregate::Count => format!("COUNT(CASE WHEN {cond} THEN 1 END)"),
+        Aggregate::CountDistinct => {
+            format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", col(column))
+        }
+        // Sums and means in exact decimal arithmetic: a float sum
+        // depends on the order rows arrive in, which depends on the
+        // number of threads; outputs must not.
+        Aggregate::Sum => format!(
+            "SUM(CASE WHEN {cond} THEN CAST({} AS {EXACT}) END)",
+            col(column)
+        ),
+        Aggregate::Mean => {
+            let x = format!("CASE WHEN {cond} THEN CAST({} AS {EXACT}) END", col(column));
+            format!("CAST(SUM({x}) AS DOUBLE) / CAST(COUNT({x}) AS DOUBLE)")
+        }
+        Aggregate::Min => format!(
+            "MIN(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+            col(column)
+        ),
+        Aggregate::Max => format!(
+            "MAX(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
+            col(column)
+        ),
+        Aggregate::MeanDays | Aggregate::MinDays | Aggregate::MaxDays => {
+            // Validation guarantees the day columns of a days aggregate.
+            let (from, to, open) = days.as_ref()?;
+            let (end, cond) = match open {
+                // As of the quarter's last day: independent of when the data was extracted.
+                OpenUntil::QuarterEnd => (
+                    format!(
+                        "CASE WHEN \"{to}\" IS NULL OR \"{to}\" > {last} THEN {last} ELSE \"{to}\" END"
+                    ),
+                    cond,
+                ),
+                OpenUntil::Exclude => (
+                    format!("\"{to}\""),
+                    format!("{cond} AND \"{to}\" IS NOT NULL"),
+                ),
+            };
+            let days = format!("CASE WHEN {cond} THEN CAST({end} - \"{from}\" AS BIGINT) END");
+            match aggregate {
+                Aggregate::MeanDays => {
+                    format!("CAST(SUM({days}) AS DOUBLE) / CAST(COUNT({days}) AS DOUBLE)")
+                }
+                Aggregate::MinDays => format!("MIN({days})"),
+                _ => format!("MAX({days})"),
+            }
+        }
+    };
+    Some((expr, *window))
+}
+
+/// Compiles the aggregate data points of each source into one query for
+/// the assessed quarter.
 pub fn compile(framework: &Framework) -> Vec<CompiledSource> {
+    compile_for(framework, 1, Plan::Fused)
+}
+
+/// Compiles the aggregate data points for `quarters` quarters (the
+/// assessed one and those before it): with [`Plan::Fused`] one query per
+/// source, one scan for every data point and quarter. The columns are
+/// `village_code`, then per quarter back `k` every data point in order,
+/// named `<id>` for the assessed quarter and `<id>__<k>` before it.
+pub fn compile_for(framework: &Framework, quarters: usize, plan: Plan) -> Vec<CompiledSource> {
+    let quarters = quarters.max(1);
     let mut out = Vec::new();
     for source in contract::sources() {
-        let mut columns = Vec::new();
-        let mut ids = Vec::new();
-        let mut windows = BTreeSet::new();
-        for dp in &framework.datapoints {
-            let DataPointSpec::Aggregate {
-                source: s,
-                aggregate,
-                column,
-                days,
-                filter,
-                window,
-            } = &dp.spec
-            else {
-                continue;
-            };
-            if s.name != source.name {
-                continue;
-            }
-            windows.insert(*window);
-            let mut cond = window_predicate(source, *window);
-            if let Some(f) = filter {
-                cond = format!("{cond} AND ({f})");
-            }
-            let col = |c: &Option<String>| format!("\"{}\"", c.as_deref().unwrap_or_default());
-            let expr = match aggregate {
-                Aggregate::Count => format!("COUNT(CASE WHEN {cond} THEN 1 END)"),
-                Aggregate::CountDistinct => {
-                    format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", col(column))
-                }
-                // Sums and means in exact decimal arithmetic: a float sum
-                // depends on the order rows arrive in, which depends on the
-                // number of threads; outputs must not.
-                Aggregate::Sum => format!(
-                    "SUM(CASE WHEN {cond} THEN CAST({} AS {EXACT}) END)",
-                    col(column)
-                ),
-                Aggregate::Mean => {
-                    let x = format!("CASE WHEN {cond} THEN CAST({} AS {EXACT}) END", col(column));
-                    format!("CAST(SUM({x}) AS DOUBLE) / CAST(COUNT({x}) AS DOUBLE)")
-                }
-                Aggregate::Min => format!(
-                    "MIN(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
-                    col(column)
-                ),
-                Aggregate::Max => format!(
-                    "MAX(CASE WHEN {cond} THEN CAST({} AS DOUBLE) END)",
-                    col(column)
-                ),
-                Aggregate::MeanDays | Aggregate::MinDays | Aggregate::MaxDays => {
-                    // Validation guarantees the day columns of a days aggregate.
-                    let Some((from, to, open)) = days else {
+        let dps: Vec<&crate::framework::DataPoint> = framework
+            .datapoints
+            .iter()
+            .filter(|dp| {
+                matches!(&dp.spec, DataPointSpec::Aggregate { source: s, .. } if s.name == source.name)
+            })
+            .collect();
+        let groups: Vec<Vec<&crate::framework::DataPoint>> = match plan {
+            Plan::Fused if dps.is_empty() => Vec::new(),
+            Plan::Fused => vec![dps],
+            Plan::Naive => dps.into_iter().map(|d| vec![d]).collect(),
+        };
+        for group in groups {
+            let mut columns = Vec::new();
+            let mut ids = Vec::new();
+            let mut windows = BTreeSet::new();
+            for k in 0..quarters {
+                for dp in &group {
+                    let Some((expr, window)) = aggregate_expr(source, &dp.spec, k) else {
                         continue;
                     };
-                    let (end, cond) = match open {
-                        // As of the quarter's last day: independent of when the data was extracted.
-                        OpenUntil::QuarterEnd => (
-                            format!(
-                                "CASE WHEN \"{to}\" IS NULL OR \"{to}\" > $quarter_last THEN $quarter_last ELSE \"{to}\" END"
-                            ),
-                            cond,
-                        ),
-                        OpenUntil::Exclude => (
-                            format!("\"{to}\""),
-                            format!("{cond} AND \"{to}\" IS NOT NULL"),
-                        ),
-                    };
-                    let days =
-                        format!("CASE WHEN {cond} THEN CAST({end} - \"{from}\" AS BIGINT) END");
-                    match aggregate {
-                        Aggregate::MeanDays => {
-                            format!("CAST(SUM({days}) AS DOUBLE) / CAST(COUNT({days}) AS DOUBLE)")
-                        }
-                        Aggregate::MinDays => format!("MIN({days})"),
-                        _ => format!("MAX({days})"),
+                    windows.insert((window, k));
+                    columns.push(format!("  CAST({expr} AS DOUBLE) AS \"{}{}\"", dp.id, suffix(k)));
+                    if k == 0 {
+                        ids.push(dp.id.clone());
                     }
                 }
-            };
-            columns.push(format!("  CAST({expr} AS DOUBLE) AS \"{}\"", dp.id));
-            ids.push(dp.id.clone());
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            let mut scan: Vec<String> = Vec::new();
+            for (w, k) in &windows {
+                let p = format!("({})", window_predicate(source, *w, *k));
+                if !scan.contains(&p) {
+                    scan.push(p);
+                }
+            }
+            let scan = scan.join("\n   OR ");
+            let sql = format!(
+                "SELECT \"village_code\",\n{}\nFROM {}\nWHERE {scan}\nGROUP BY \"village_code\"",
+                columns.join(",\n"),
+                source.name
+            );
+            out.push(CompiledSource {
+                source,
+                datapoints: ids,
+                quarters,
+                sql,
+            });
         }
-        if ids.is_empty() {
-            continue;
-        }
-        let scan = windows
-            .iter()
-            .map(|w| format!("({})", window_predicate(source, *w)))
-            .collect::<Vec<_>>()
-            .join("\n   OR ");
-        let sql = format!(
-            "SELECT \"village_code\",\n{}\nFROM {}\nWHERE {scan}\nGROUP BY \"village_code\"",
-            columns.join(",\n"),
-            source.name
-        );
-        out.push(CompiledSource {
-            source,
-            datapoints: ids,
-            sql,
-        });
     }
     out
 }
@@ -362,109 +473,204 @@ pub async fn compute(
     ingested: &Ingested,
     quarter: Quarter,
 ) -> Result<DataPointTable> {
+    let mut tables = compute_quarters(ctx, framework, ingested, &[quarter], Plan::Fused).await?;
+    Ok(tables.remove(0))
+}
+
+/// One query of the data-point stage.
+enum Job<'a> {
+    /// A compiled source query, every quarter at once.
+    Compiled(CompiledSource),
+    /// An SQL data point file for the `k`-th quarter.
+    Sql(SqlFile<'a>, usize),
+}
+
+/// What one job gives: per quarter, data point values and availability.
+type JobResult = Vec<(usize, String, Vec<Option<f64>>, Availability)>;
+
+/// Computes every data point for each of `quarters` (the assessed quarter
+/// first, then earlier ones). Aggregate data points take one scan per
+/// source for all the quarters ([`compile_for`]); SQL files run once per
+/// quarter. The queries run concurrently, as many at a time as the session
+/// has partitions; results do not depend on the order they finish in.
+pub async fn compute_quarters(
+    ctx: &SessionContext,
+    framework: &Framework,
+    ingested: &Ingested,
+    quarters: &[Quarter],
+    plan: Plan,
+) -> Result<Vec<DataPointTable>> {
+    use futures::StreamExt;
+
     let villages = read_villages(ctx).await?;
     let index: BTreeMap<&str, usize> = villages
         .iter()
         .enumerate()
         .map(|(i, v)| (v.code.as_str(), i))
         .collect();
-    let n = villages.len();
-    let mut values: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    let mut availability = BTreeMap::new();
-    let spans = source_spans(ingested);
-    let params = parameters(quarter, &framework.parameters);
-    let covers = |source: &str, window: Window| {
-        let (a, b) = window_quarters(window, quarter);
-        spans
-            .get(source)
-            .is_some_and(|&(first, last)| first <= a && b <= last)
-    };
-
-    for dp in &framework.datapoints {
-        if let DataPointSpec::Builtin(b) = dp.spec {
-            let v = villages
-                .iter()
-                .map(|v| {
-                    Some(match b {
-                        Builtin::Population => v.population as f64,
-                        Builtin::Households => v.households as f64,
+    let mut tables: Vec<DataPointTable> = quarters
+        .iter()
+        .map(|q| DataPointTable {
+            quarter: *q,
+            villages: villages.clone(),
+            values: BTreeMap::new(),
+            availability: BTreeMap::new(),
+        })
+        .collect();
+    for table in &mut tables {
+        for dp in &framework.datapoints {
+            if let DataPointSpec::Builtin(b) = dp.spec {
+                let v = villages
+                    .iter()
+                    .map(|v| {
+                        Some(match b {
+                            Builtin::Population => v.population as f64,
+                            Builtin::Households => v.households as f64,
+                        })
                     })
-                })
-                .collect();
-            values.insert(dp.id.clone(), v);
-            availability.insert(dp.id.clone(), Availability::Available);
+                    .collect();
+                table.values.insert(dp.id.clone(), v);
+                table.availability.insert(dp.id.clone(), Availability::Available);
+            }
+        }
+    }
+    let mut jobs: Vec<Job<'_>> = compile_for(framework, quarters.len(), plan)
+        .into_iter()
+        .map(Job::Compiled)
+        .collect();
+    for k in 0..quarters.len() {
+        jobs.extend(sql_files(framework).into_iter().map(|f| Job::Sql(f, k)));
+    }
+    let at_once = ctx.state().config().target_partitions().max(1);
+    let env = Env {
+        ctx,
+        framework,
+        ingested,
+        quarters,
+        index: &index,
+        n: villages.len(),
+    };
+    let results: Vec<Result<JobResult>> = futures::stream::iter(jobs.iter().map(|j| env.run(j)))
+        .buffered(at_once)
+        .collect()
+        .await;
+    for result in results {
+        for (k, id, col, status) in result? {
+            tables[k].values.insert(id.clone(), col);
+            tables[k].availability.insert(id, status);
+        }
+    }
+    Ok(tables)
+}
+
+/// What every job of one data-point stage shares.
+struct Env<'a> {
+    ctx: &'a SessionContext,
+    framework: &'a Framework,
+    ingested: &'a Ingested,
+    quarters: &'a [Quarter],
+    index: &'a BTreeMap<&'a str, usize>,
+    n: usize,
+}
+
+impl Env<'_> {
+    /// Whether `source` has events in every quarter `window` needs for the
+    /// `k`-th quarter.
+    fn covers(&self, source: &str, window: Window, k: usize) -> bool {
+        let (a, b) = window_quarters(window, self.quarters[k]);
+        self.ingested
+            .report(source)
+            .and_then(|r| r.event_quarters)
+            .is_some_and(|(first, last)| first <= a && b <= last)
+    }
+
+    async fn run(&self, job: &Job<'_>) -> Result<JobResult> {
+        match job {
+            Job::Compiled(c) => self.compiled(c).await,
+            Job::Sql(file, k) => self.sql_file(file, *k).await,
         }
     }
 
-    for compiled in compile(framework) {
-        let present = ingested.is_present(compiled.source.name);
+    async fn compiled(&self, compiled: &CompiledSource) -> Result<JobResult> {
+        let (framework, n) = (self.framework, self.n);
+        let present = self.ingested.is_present(compiled.source.name);
         let context = format!("computing the data points of {}", compiled.source.name);
-        let mut cols: Vec<Vec<Option<f64>>> = compiled
+        let d = compiled.datapoints.len();
+        let zero: Vec<bool> = compiled
             .datapoints
             .iter()
             .map(|id| {
-                let zero = framework
-                    .datapoint(id)
-                    .is_some_and(|d| matches!(d.spec, DataPointSpec::Aggregate { aggregate, .. } if aggregate.zero_when_empty()));
-                vec![(present && zero).then_some(0.0); n]
+                framework.datapoint(id).is_some_and(|d| {
+                    matches!(d.spec, DataPointSpec::Aggregate { aggregate, .. } if aggregate.zero_when_empty())
+                })
             })
+            .collect();
+        let mut cols: Vec<Vec<Option<f64>>> = (0..compiled.quarters * d)
+            .map(|c| vec![(present && zero[c % d]).then_some(0.0); n])
             .collect();
         if present {
             let started = std::time::Instant::now();
+            let params = parameters_of(self.quarters, &framework.parameters);
             let batches =
-                run_query(ctx, &compiled.sql, &params, &context, Partitions::Session).await?;
+                run_query(self.ctx, &compiled.sql, &params, &context, Partitions::Session).await?;
             tracing::info!(
                 source = compiled.source.name,
+                quarters = compiled.quarters,
+                datapoints = d,
                 ms = started.elapsed().as_millis() as u64,
                 "aggregate data points"
             );
             for b in &batches {
                 let codes = strings(b, 0)?;
-                for (j, col) in cols.iter_mut().enumerate() {
-                    let vals = doubles(b, j + 1, &context)?;
+                for (c, col) in cols.iter_mut().enumerate() {
+                    let vals = doubles(b, c + 1, &context)?;
                     for (code, v) in codes.iter().zip(vals) {
-                        if let (Some(&i), Some(v)) = (index.get(code.as_str()), v) {
+                        if let (Some(&i), Some(v)) = (self.index.get(code.as_str()), v) {
                             col[i] = Some(v);
                         }
                     }
                 }
             }
         }
-        for (id, col) in compiled.datapoints.iter().zip(cols) {
+        let source = compiled.source.name;
+        let mut out = Vec::new();
+        for (c, col) in cols.into_iter().enumerate() {
+            let (k, id) = (c / d, &compiled.datapoints[c % d]);
             let window = match framework.datapoint(id).map(|d| &d.spec) {
                 Some(DataPointSpec::Aggregate { window, .. }) => *window,
                 _ => Window::Quarter,
             };
-            let source = compiled.source.name;
             let (col, status) = if !present {
                 (col, Availability::SourceAbsent(source.into()))
-            } else if !covers(source, window) {
+            } else if !self.covers(source, window, k) {
                 (vec![None; n], Availability::NotCovered(source.into()))
             } else {
                 (col, Availability::Available)
             };
-            values.insert(id.clone(), col);
-            availability.insert(id.clone(), status);
+            out.push((k, id.clone(), col, status));
         }
+        Ok(out)
     }
 
-    // SQL data points: each file runs once.
-    for (file, sql, dps) in sql_files(framework) {
-        let context = format!("running sql/{file}");
-        let reads = tables_read(ctx, sql).map_err(|e| Error::Framework {
+    /// One SQL file for the `k`-th quarter.
+    async fn sql_file(&self, (file, sql, dps): &SqlFile<'_>, k: usize) -> Result<JobResult> {
+        let (framework, n) = (self.framework, self.n);
+        let quarter = self.quarters[k];
+        let context = format!("running sql/{file} for {quarter}");
+        let reads = tables_read(self.ctx, sql).map_err(|e| Error::Framework {
             dir: framework.dir.clone(),
             problems: vec![format!("sql/{file}: {e}")],
         })?;
-        let absent: Vec<&String> = reads
+        let absent = reads
             .iter()
-            .filter(|t| ingested.report(t).is_some_and(|r| !r.is_present()))
-            .collect();
-        if let Some(t) = absent.first() {
-            for (id, _, _) in &dps {
-                values.insert(id.to_string(), vec![None; n]);
-                availability.insert(id.to_string(), Availability::SourceAbsent(t.to_string()));
-            }
-            continue;
+            .find(|t| self.ingested.report(t).is_some_and(|r| !r.is_present()));
+        if let Some(t) = absent {
+            return Ok(dps
+                .iter()
+                .map(|(id, _, _)| {
+                    (k, id.to_string(), vec![None; n], Availability::SourceAbsent(t.to_string()))
+                })
+                .collect());
         }
         // Every source the file reads must cover the window its data points declare.
         let uncovered = |id: &str| {
@@ -475,14 +681,15 @@ pub async fn compute(
             reads
                 .iter()
                 .filter_map(|t| contract::table(t).filter(|t| t.is_source()))
-                .find(|t| !covers(t.name, window))
+                .find(|t| !self.covers(t.name, window, k))
                 .map(|t| t.name)
         };
         let started = std::time::Instant::now();
-        let batches = run_query(ctx, sql, &params, &context, Partitions::One)
+        let params = parameters(quarter, &framework.parameters);
+        let batches = run_query(self.ctx, sql, &params, &context, Partitions::One)
             .await
             .inspect(|_| {
-                tracing::info!(file = %file, ms = started.elapsed().as_millis() as u64, "sql data point");
+                tracing::info!(file = %file, %quarter, ms = started.elapsed().as_millis() as u64, "sql data point");
             })
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {
@@ -495,14 +702,15 @@ pub async fn compute(
             Some(b) => b.schema(),
             None => {
                 // No rows: plan again for the schema.
-                let df = ctx
+                let df = self
+                    .ctx
                     .sql_with_options(sql, framework_sql_options())
                     .await
                     .map_err(Error::query(context.clone()))?;
                 std::sync::Arc::new(df.schema().as_arrow().clone())
             }
         };
-        let problems = check_sql_schema(file, &schema, &dps);
+        let problems = check_sql_schema(file, &schema, dps);
         if !problems.is_empty() {
             return Err(Error::Framework {
                 dir: framework.dir.clone(),
@@ -530,32 +738,27 @@ pub async fn compute(
             for (j, (_, column, _)) in dps.iter().enumerate() {
                 let idx = schema.index_of(column).unwrap_or(0);
                 for (code, v) in codes.iter().zip(doubles(b, idx, &context)?) {
-                    if let Some(&i) = index.get(code.as_str()) {
+                    if let Some(&i) = self.index.get(code.as_str()) {
                         // A returned NULL is unavailable; only absent villages get `missing`.
                         cols[j][i] = v;
                     }
                 }
             }
         }
-        for ((id, _, _), col) in dps.iter().zip(cols) {
-            match uncovered(id) {
-                Some(source) => {
-                    values.insert(id.to_string(), vec![None; n]);
-                    availability.insert(id.to_string(), Availability::NotCovered(source.into()));
-                }
-                None => {
-                    values.insert(id.to_string(), col);
-                    availability.insert(id.to_string(), Availability::Available);
-                }
-            }
-        }
+        Ok(dps
+            .iter()
+            .zip(cols)
+            .map(|((id, _, _), col)| match uncovered(id) {
+                Some(source) => (
+                    k,
+                    id.to_string(),
+                    vec![None; n],
+                    Availability::NotCovered(source.into()),
+                ),
+                None => (k, id.to_string(), col, Availability::Available),
+            })
+            .collect())
     }
-    Ok(DataPointTable {
-        quarter,
-        villages,
-        values,
-        availability,
-    })
 }
 
 /// Problems with the columns an SQL data point file returns.

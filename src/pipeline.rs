@@ -212,9 +212,38 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         &datapoints::source_spans(&ingested),
         &opts.data_dir,
     )?;
+    // The quarters before, for change and trends: scored with the same
+    // framework (without Monte Carlo) while every source with events has
+    // events in them (a quarter before one extract starts would be scored
+    // on the other sources alone and compare unlike with like), back as
+    // far as the report's trend reaches. Their data points come from the
+    // same scans as the assessed quarter's.
+    let spans = datapoints::source_spans(&ingested);
+    let reach = if opts.no_report {
+        2
+    } else {
+        framework.report.trend_quarters.max(2)
+    };
+    let mut quarters = vec![quarter];
+    let mut past = quarter;
+    for _ in 1..reach {
+        past = past.previous();
+        if spans.is_empty() || !spans.values().all(|s| s.0 <= past && past <= s.1) {
+            break;
+        }
+        quarters.push(past);
+    }
     let started = std::time::Instant::now();
-    let table = datapoints::compute(&ctx, &framework, &ingested, quarter).await?;
-    tracing::info!(%quarter, datapoints = table.values.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
+    let mut tables = datapoints::compute_quarters(
+        &ctx,
+        &framework,
+        &ingested,
+        &quarters,
+        datapoints::Plan::Fused,
+    )
+    .await?;
+    tracing::info!(%quarter, quarters = quarters.len(), datapoints = framework.datapoints.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
+    let table = tables.remove(0);
     let started = std::time::Instant::now();
     let values = indicators::compute(&framework, &table);
     let mut scores = scoring::score(&framework, &table, &values)?;
@@ -222,33 +251,16 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         ms = started.elapsed().as_millis() as u64,
         "indicators computed and scored"
     );
-    // The quarters before, for change and trends: scored with the same
-    // framework (without Monte Carlo) while every source with events has
-    // events in them (a quarter before one extract starts would be scored
-    // on the other sources alone and compare unlike with like), back as
-    // far as the report's trend reaches.
-    let spans = datapoints::source_spans(&ingested);
     let mut framework_no_mc = framework.clone();
     framework_no_mc.scoring.uncertainty = None;
     let mut history = Vec::new();
-    let mut past = quarter;
-    let reach = if opts.no_report {
-        2
-    } else {
-        framework.report.trend_quarters.max(2)
-    };
-    for _ in 1..reach {
-        past = past.previous();
-        if spans.is_empty() || !spans.values().all(|s| s.0 <= past && past <= s.1) {
-            break;
-        }
+    for before in tables {
         let started = std::time::Instant::now();
-        let before = datapoints::compute(&ctx, &framework, &ingested, past).await?;
         let before_values = indicators::compute(&framework, &before);
         let before_scores = scoring::score(&framework_no_mc, &before, &before_values)?;
-        tracing::info!(quarter = %past, ms = started.elapsed().as_millis() as u64, "earlier quarter scored for change and trend");
+        tracing::info!(quarter = %before.quarter, ms = started.elapsed().as_millis() as u64, "earlier quarter scored for change and trend");
         history.push(PastQuarter {
-            quarter: past,
+            quarter: before.quarter,
             villages: before.villages,
             scores: before_scores,
         });
