@@ -7,9 +7,9 @@
 -- Feeds data point: asst_new_approval_growth_ratio
 SELECT v.village_code,
        (SUM(CASE WHEN a.approved_date >= $quarter_start
-                  AND a.approved_date < $quarter_end THEN 1.0 ELSE 0.0 END) + 1.0)
+                  AND a.approved_date < $quarter_end THEN 1 ELSE 0 END) + 1.0)
        / (SUM(CASE WHEN a.approved_date >= $trailing_start
-                    AND a.approved_date < $quarter_start THEN 1.0 ELSE 0.0 END) / 4.0 + 1.0)
+                    AND a.approved_date < $quarter_start THEN 1 ELSE 0 END) / 4.0 + 1.0)
          AS value
 FROM villages v
 LEFT JOIN assistance a

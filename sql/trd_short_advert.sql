@@ -9,5 +9,5 @@ WHERE awarded_date >= $quarter_start
   AND awarded_date < $quarter_end
   AND announced_date IS NOT NULL
   AND bid_deadline IS NOT NULL
-  AND CAST(bid_deadline AS INT) - CAST(announced_date AS INT) < $short_advert_days
+  AND CAST(bid_deadline - announced_date AS BIGINT) < $short_advert_days
 GROUP BY village_code

@@ -11,7 +11,7 @@ use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
 use qinglian::scoring::treatment::OutlierRule;
 use qinglian::{Error, calibration, docs, precomputed};
 
-use crate::{Cli, Command, IndicatorsAction};
+use crate::{BenchCommand, Cli, Command, IndicatorsAction};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -258,6 +258,46 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 summary.generated_datapoints,
                 out.join("indicators").display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(what) => {
+            let json = match what {
+                BenchCommand::Stage {
+                    data,
+                    framework,
+                    quarter,
+                    quarters,
+                    plan,
+                    threads,
+                } => {
+                    let plan = match plan.as_str() {
+                        "fused" => qinglian::datapoints::Plan::Fused,
+                        "naive" => qinglian::datapoints::Plan::Naive,
+                        other => anyhow::bail!("--plan {other}: expected fused or naive"),
+                    };
+                    let t = runtime()?.block_on(qinglian::bench::stage(
+                        &data, &framework, quarter, quarters, plan, threads,
+                    ))?;
+                    serde_json::to_string(&t)?
+                }
+                BenchCommand::Scan {
+                    data,
+                    framework,
+                    threads,
+                } => serde_json::to_string(&qinglian::bench::scan_floor(
+                    &data, &framework, threads,
+                )?)?,
+                BenchCommand::Export {
+                    data,
+                    framework,
+                    quarter,
+                    out,
+                } => {
+                    qinglian::bench::export_for_duckdb(&data, &framework, quarter, &out)?;
+                    serde_json::to_string(&serde_json::json!({ "wrote": out }))?
+                }
+            };
+            println!("{json}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Calibrate {

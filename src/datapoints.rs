@@ -77,6 +77,19 @@ pub struct CompiledSource {
     pub sql: String,
 }
 
+/// The quarter's bounds, by parameter name ([`QUARTER_PARAMETERS`]).
+pub fn quarter_dates(quarter: Quarter) -> [(&'static str, chrono::NaiveDate); 6] {
+    let last = quarter.end().pred_opt().expect("a quarter has a last day");
+    [
+        ("quarter_start", quarter.start()),
+        ("quarter_end", quarter.end()),
+        ("quarter_last", last),
+        ("previous_start", quarter.previous().start()),
+        ("trailing_start", quarter.offset(-4).start()),
+        ("year_start", quarter.offset(-3).start()),
+    ]
+}
+
 /// The named parameters bound to every framework query: the quarter's
 /// bounds and the framework's own `[[parameter]]`s (as Float64).
 pub fn parameters(quarter: Quarter, framework: &[Parameter]) -> ParamValues {
@@ -86,15 +99,7 @@ pub fn parameters(quarter: Quarter, framework: &[Parameter]) -> ParamValues {
             i32::try_from((d - epoch).num_days()).unwrap_or(i32::MAX),
         ))
     };
-    let last = quarter.end().pred_opt().expect("a quarter has a last day");
-    let map = [
-        ("quarter_start", day(quarter.start())),
-        ("quarter_end", day(quarter.end())),
-        ("quarter_last", day(last)),
-        ("previous_start", day(quarter.previous().start())),
-        ("trailing_start", day(quarter.offset(-4).start())),
-        ("year_start", day(quarter.offset(-3).start())),
-    ];
+    let map = quarter_dates(quarter).map(|(k, d)| (k, day(d)));
     ParamValues::Map(
         map.into_iter()
             .map(|(k, v)| (k.to_string(), v.into()))
@@ -119,18 +124,15 @@ pub fn framework_sql_options() -> SQLOptions {
 /// several quarters binds them once per quarter, the `k`-th quarter back
 /// with the suffix `__k` (`$quarter_end__1`); the framework's own
 /// parameters are shared.
-pub const QUARTER_PARAMETERS: [&str; 6] = [
-    "quarter_start",
-    "quarter_end",
-    "quarter_last",
-    "previous_start",
-    "trailing_start",
-    "year_start",
-];
+pub const QUARTER_PARAMETERS: [&str; 6] = crate::framework::PERIOD_PARAMETERS;
 
 /// The suffix of the `k`-th quarter back: none for the assessed quarter.
 fn suffix(k: usize) -> String {
-    if k == 0 { String::new() } else { format!("__{k}") }
+    if k == 0 {
+        String::new()
+    } else {
+        format!("__{k}")
+    }
 }
 
 /// `text` with every quarter parameter (`$quarter_end`, …) given the suffix
@@ -309,7 +311,11 @@ pub fn compile_for(framework: &Framework, quarters: usize, plan: Plan) -> Vec<Co
                         continue;
                     };
                     windows.insert((window, k));
-                    columns.push(format!("  CAST({expr} AS DOUBLE) AS \"{}{}\"", dp.id, suffix(k)));
+                    columns.push(format!(
+                        "  CAST({expr} AS DOUBLE) AS \"{}{}\"",
+                        dp.id,
+                        suffix(k)
+                    ));
                     if k == 0 {
                         ids.push(dp.id.clone());
                     }
@@ -418,9 +424,56 @@ fn doubles(b: &RecordBatch, i: usize, context: &str) -> Result<Vec<Option<f64>>>
 enum Partitions {
     /// The session's setting: for compiled queries, whose arithmetic is exact.
     Session,
-    /// One: for analyst-written SQL, whose float sums would otherwise depend
-    /// on the order rows arrive in, and so on the number of threads.
-    One,
+    /// The session's setting when the result cannot depend on the order
+    /// rows arrive in ([`order_insensitive`]) and memory is not limited,
+    /// else one partition: for analyst-written SQL, whose float sums would
+    /// otherwise depend on the number of threads.
+    Auto,
+}
+
+/// Whether a query's result cannot depend on the order its rows arrive in:
+/// its aggregates are counts, minima, maxima, and sums or means of exact
+/// (integer or decimal) values, with no window function and no LIMIT, in
+/// the query and its subqueries. Conservative: anything else is not.
+fn order_insensitive(plan: &datafusion::logical_expr::LogicalPlan) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan};
+    let mut insensitive = true;
+    let visited = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Window(_) | LogicalPlan::Limit(_) => insensitive = false,
+            LogicalPlan::Aggregate(agg) => {
+                let schema = agg.input.schema();
+                for e in &agg.aggr_expr {
+                    e.apply(|x| {
+                        if let Expr::AggregateFunction(f) = x {
+                            let exact = f.params.args.iter().all(|a| {
+                                a.get_type(schema).is_ok_and(|t| {
+                                    t.is_integer()
+                                        || matches!(
+                                            t,
+                                            DataType::Decimal128(..) | DataType::Decimal256(..)
+                                        )
+                                })
+                            });
+                            let fine = match f.func.name().to_ascii_lowercase().as_str() {
+                                "count" | "min" | "max" => true,
+                                "sum" | "avg" => exact,
+                                _ => false,
+                            };
+                            if !fine || !f.params.order_by.is_empty() {
+                                insensitive = false;
+                            }
+                        }
+                        Ok(TreeNodeRecursion::Continue)
+                    })?;
+                }
+            }
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    visited.is_ok() && insensitive
 }
 
 /// Runs one query with the quarter's parameters bound.
@@ -431,22 +484,33 @@ async fn run_query(
     context: &str,
     partitions: Partitions,
 ) -> Result<Vec<RecordBatch>> {
-    let single;
-    let ctx = match partitions {
-        Partitions::Session => ctx,
-        Partitions::One => {
-            let mut state = ctx.state();
-            state.config_mut().options_mut().execution.target_partitions = 1;
-            single = SessionContext::new_with_state(state);
-            &single
+    let plan = |ctx: &SessionContext| {
+        let ctx = ctx.clone();
+        async move {
+            ctx.sql_with_options(sql, framework_sql_options())
+                .await
+                .map_err(Error::query(context.to_string()))?
+                .with_param_values(params.clone())
+                .map_err(Error::query(context.to_string()))
         }
     };
-    let df = ctx
-        .sql_with_options(sql, framework_sql_options())
-        .await
-        .map_err(Error::query(context.to_string()))?
-        .with_param_values(params.clone())
-        .map_err(Error::query(context.to_string()))?;
+    let mut df = plan(ctx).await?;
+    // Under a memory limit the joins and nested aggregates of analyst SQL
+    // run in one partition: their operators' shares of the pool would
+    // otherwise be split per partition, too thin to spill with.
+    let limited = matches!(
+        ctx.runtime_env().memory_pool.memory_limit(),
+        datafusion::execution::memory_pool::MemoryLimit::Finite(_)
+    );
+    if partitions == Partitions::Auto && (limited || !order_insensitive(df.logical_plan())) {
+        let mut state = ctx.state();
+        state.config_mut().options_mut().execution.target_partitions = 1;
+        df = plan(&SessionContext::new_with_state(state)).await?;
+        tracing::debug!(
+            context,
+            "one partition: the result could depend on row order, or memory is limited"
+        );
+    }
     df.collect()
         .await
         .map_err(Error::query(context.to_string()))
@@ -492,7 +556,8 @@ type JobResult = Vec<(usize, String, Vec<Option<f64>>, Availability)>;
 /// first, then earlier ones). Aggregate data points take one scan per
 /// source for all the quarters ([`compile_for`]); SQL files run once per
 /// quarter. The queries run concurrently, as many at a time as the session
-/// has partitions; results do not depend on the order they finish in.
+/// has partitions (one at a time under a memory limit); results do not
+/// depend on the order they finish in.
 pub async fn compute_quarters(
     ctx: &SessionContext,
     framework: &Framework,
@@ -530,7 +595,9 @@ pub async fn compute_quarters(
                     })
                     .collect();
                 table.values.insert(dp.id.clone(), v);
-                table.availability.insert(dp.id.clone(), Availability::Available);
+                table
+                    .availability
+                    .insert(dp.id.clone(), Availability::Available);
             }
         }
     }
@@ -541,7 +608,13 @@ pub async fn compute_quarters(
     for k in 0..quarters.len() {
         jobs.extend(sql_files(framework).into_iter().map(|f| Job::Sql(f, k)));
     }
-    let at_once = ctx.state().config().target_partitions().max(1);
+    // Under a memory limit the queries run one at a time, each with the
+    // whole pool: a concurrent query's reservations would leave the others
+    // too little to spill with.
+    let at_once = match ctx.runtime_env().memory_pool.memory_limit() {
+        datafusion::execution::memory_pool::MemoryLimit::Finite(_) => 1,
+        _ => ctx.state().config().target_partitions().max(1),
+    };
     let env = Env {
         ctx,
         framework,
@@ -611,8 +684,14 @@ impl Env<'_> {
         if present {
             let started = std::time::Instant::now();
             let params = parameters_of(self.quarters, &framework.parameters);
-            let batches =
-                run_query(self.ctx, &compiled.sql, &params, &context, Partitions::Session).await?;
+            let batches = run_query(
+                self.ctx,
+                &compiled.sql,
+                &params,
+                &context,
+                Partitions::Session,
+            )
+            .await?;
             tracing::info!(
                 source = compiled.source.name,
                 quarters = compiled.quarters,
@@ -668,7 +747,12 @@ impl Env<'_> {
             return Ok(dps
                 .iter()
                 .map(|(id, _, _)| {
-                    (k, id.to_string(), vec![None; n], Availability::SourceAbsent(t.to_string()))
+                    (
+                        k,
+                        id.to_string(),
+                        vec![None; n],
+                        Availability::SourceAbsent(t.to_string()),
+                    )
                 })
                 .collect());
         }
@@ -686,7 +770,7 @@ impl Env<'_> {
         };
         let started = std::time::Instant::now();
         let params = parameters(quarter, &framework.parameters);
-        let batches = run_query(self.ctx, sql, &params, &context, Partitions::One)
+        let batches = run_query(self.ctx, sql, &params, &context, Partitions::Auto)
             .await
             .inspect(|_| {
                 tracing::info!(file = %file, %quarter, ms = started.elapsed().as_millis() as u64, "sql data point");
@@ -944,5 +1028,41 @@ pub fn window_quarters(window: Window, quarter: Quarter) -> (Quarter, Quarter) {
         Window::PreviousQuarter => (quarter.previous(), quarter),
         Window::Trailing4q => (quarter.offset(-4), quarter),
         Window::RollingYear => (quarter.offset(-3), quarter),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_exact_aggregates_run_in_parallel() {
+        let ctx = SessionContext::new();
+        for t in contract::TABLES {
+            crate::ingest::register_empty(&ctx, t).expect("empty tables register");
+        }
+        let check = |sql: &'static str| {
+            let ctx = ctx.clone();
+            async move {
+                let df = ctx.sql(sql).await.expect("the query plans");
+                order_insensitive(df.logical_plan())
+            }
+        };
+        for sql in [
+            "SELECT village_code, COUNT(*) AS value FROM petitions GROUP BY village_code",
+            "SELECT village_code, SUM(n) AS value FROM (SELECT village_code, COUNT(*) AS n FROM trading GROUP BY village_code, winner_id) t GROUP BY village_code",
+            "SELECT village_code, MAX(budget) AS value FROM trading GROUP BY village_code",
+        ] {
+            assert!(check(sql).await, "{sql}");
+        }
+        for sql in [
+            "SELECT village_code, SUM(budget) AS value FROM trading GROUP BY village_code",
+            "SELECT village_code, AVG(monthly_amount) AS value FROM assistance GROUP BY village_code",
+            "SELECT village_code, ROW_NUMBER() OVER (PARTITION BY village_code) AS value FROM trading",
+            "SELECT village_code, 1 AS value FROM trading LIMIT 5",
+            "SELECT village_code, COUNT(*) AS value FROM trading WHERE budget > (SELECT SUM(budget) FROM trading) GROUP BY village_code",
+        ] {
+            assert!(!check(sql).await, "{sql}");
+        }
     }
 }

@@ -180,9 +180,18 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
                     .await
                     .map_err(Error::query("reading a mapped table"))?;
                 let columns: Vec<Expr> = t.columns.iter().map(|c| ident(c.name)).collect();
-                let mapped = mapped
-                    .filter(ident(id).is_not_null())
-                    .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?;
+                // A null id is always rejected (`null_id:<id>` is the first
+                // check), so the filter is needed only when some were found;
+                // without it a query that does not name the id never
+                // decodes the id column.
+                let null_ids = by_reason.keys().any(|r| r.starts_with("null_id:"));
+                let mapped = if null_ids {
+                    mapped
+                        .filter(ident(id).is_not_null())
+                        .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?
+                } else {
+                    mapped
+                };
                 let mapped = if rows_rejected > 0 {
                     let key_type = mapped
                         .schema()
@@ -394,8 +403,20 @@ fn rejected_ids(rejects: &[RecordBatch], t: &Table, key_type: &DataType) -> Resu
     .map_err(|e| fail(e.to_string()))
 }
 
+/// The files' absolute paths, as the Parquet readers are given them.
+pub fn canonical_paths(files: &[PathBuf]) -> Result<Vec<String>> {
+    files
+        .iter()
+        .map(|f| {
+            std::fs::canonicalize(f)
+                .map(|p| p.to_string_lossy().into_owned())
+                .map_err(Error::unreadable(f))
+        })
+        .collect()
+}
+
 /// The Parquet files of a table location, sorted; empty when absent.
-fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
+pub fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
     let p = &loc.path;
     if p.is_file() {
         return Ok(vec![p.clone()]);
@@ -505,14 +526,7 @@ async fn register_mapped(
     files: &[PathBuf],
 ) -> Result<Vec<&'static str>> {
     let t = loc.table;
-    let paths: Vec<String> = files
-        .iter()
-        .map(|f| {
-            std::fs::canonicalize(f)
-                .map(|p| p.to_string_lossy().into_owned())
-                .map_err(Error::unreadable(f))
-        })
-        .collect::<Result<_>>()?;
+    let paths = canonical_paths(files)?;
     let df = ctx
         .read_parquet(paths, ParquetReadOptions::default())
         .await

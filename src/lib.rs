@@ -11,6 +11,7 @@
 //! (spreadsheet data, or COINr's examples) with the same engine.
 
 pub mod alerts;
+pub mod bench;
 pub mod calibration;
 pub mod catalog;
 pub mod contract;

@@ -27,8 +27,53 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+/// What `qinglian bench` measures; each prints one JSON line.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Ingest, then the data-point stage alone, timed apart.
+    Stage {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "indicators")]
+        framework: PathBuf,
+        #[arg(long)]
+        quarter: Quarter,
+        /// Quarters ending with --quarter, in one stage.
+        #[arg(long, default_value_t = 1)]
+        quarters: usize,
+        /// fused (one query per source) or naive (one per data point).
+        #[arg(long, default_value = "fused")]
+        plan: String,
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Decode just the columns the framework's SQL names, nothing else.
+    Scan {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "indicators")]
+        framework: PathBuf,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
+    /// Write the stage's SQL, parameters and files as JSON for DuckDB.
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "indicators")]
+        framework: PathBuf,
+        #[arg(long)]
+        quarter: Quarter,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Measurements for scripts/bench (hidden; see docs/performance.md).
+    #[command(hide = true, subcommand)]
+    Bench(BenchCommand),
     /// Score, rank and report one quarter.
     Run {
         /// Directory of Parquet extracts (data contract layout or a catalog).

@@ -278,3 +278,188 @@ fn no_report_writes_the_tables_only() {
     let o = qinglian(&["run", "--no-report", "--public"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// The measurements behind `scripts/bench` (docs/performance.md), on the
+/// samples: the data-point stage under the fused and the naive plan, the
+/// scan floor, and the SQL exported for DuckDB.
+#[test]
+fn bench_subcommands_measure_the_samples() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = qinglian(args);
+        assert!(o.status.success(), "{}", text(&o));
+        let out = String::from_utf8(o.stdout).unwrap();
+        serde_json::from_str(out.trim().lines().last().unwrap()).unwrap()
+    };
+    let stage = |plan: &str| {
+        json(&[
+            "bench",
+            "stage",
+            "--data",
+            "data-samples",
+            "--quarter",
+            "2026Q3",
+            "--quarters",
+            "2",
+            "--plan",
+            plan,
+        ])
+    };
+    let (fused, naive) = (stage("fused"), stage("naive"));
+    let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap();
+    let files = n(&fused, "sql_files");
+    assert_eq!(files, 16, "{fused}");
+    assert_eq!(n(&fused, "quarters"), 2);
+    // Fused: one query per source that has aggregate data points (all
+    // four), for both quarters at once; SQL files once per quarter.
+    assert_eq!(n(&fused, "queries"), 4 + files * 2, "{fused}");
+    // Naive: one query per aggregate data point.
+    assert_eq!(
+        n(&naive, "queries"),
+        n(&naive, "aggregate_datapoints") + files * 2,
+        "{naive}"
+    );
+    assert!(n(&naive, "aggregate_datapoints") > 50, "{naive}");
+    assert_eq!(n(&fused, "aggregate_queries"), 4, "{fused}");
+    assert_eq!(
+        n(&naive, "aggregate_queries"),
+        n(&naive, "aggregate_datapoints"),
+        "{naive}"
+    );
+    for t in [&fused, &naive] {
+        let ms = |k: &str| t[k].as_f64().unwrap();
+        assert!(ms("stage_ms") > 0.0 && ms("aggregate_ms") > 0.0, "{t}");
+    }
+
+    // The scan floor reads every row of the tables the framework names,
+    // and only the columns its SQL names.
+    let scan = json(&["bench", "scan", "--data", "data-samples"]);
+    let columns = scan["columns"].as_object().unwrap();
+    let mut rows = 0;
+    for table in columns.keys() {
+        for f in parquet_files(&repo().join("data-samples"), table) {
+            let file = std::fs::File::open(&f).unwrap();
+            let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+            rows += parquet::file::reader::FileReader::metadata(&reader)
+                .file_metadata()
+                .num_rows() as u64;
+        }
+    }
+    assert_eq!(n(&scan, "rows"), rows, "{scan}");
+    let assistance: Vec<&str> = columns["assistance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(assistance.contains(&"approved_date"), "{assistance:?}");
+    assert!(!assistance.contains(&"record_id"), "{assistance:?}");
+
+    // The export: every query's parameters given, every file there.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("export.json");
+    let o = qinglian(&[
+        "bench",
+        "export",
+        "--data",
+        "data-samples",
+        "--quarter",
+        "2026Q3",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let queries = export["queries"].as_array().unwrap();
+    assert_eq!(queries.len() as u64, 4 + files);
+    for q in queries {
+        let sql = q["sql"].as_str().unwrap();
+        for (at, _) in sql.match_indices('$') {
+            let name: String = sql[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(q["params"].get(&name).is_some(), "{}: ${name}", q["name"]);
+        }
+    }
+    assert_eq!(
+        queries
+            .iter()
+            .find_map(|q| q["params"].get("quarter_start"))
+            .unwrap()["date"],
+        "2026-07-01"
+    );
+    for t in export["tables"].as_object().unwrap().values() {
+        for f in t["files"].as_array().unwrap() {
+            assert!(std::path::Path::new(f.as_str().unwrap()).is_file(), "{f}");
+        }
+    }
+}
+
+/// The Parquet files of `table` in a data directory (a file or a directory).
+fn parquet_files(data: &std::path::Path, table: &str) -> Vec<std::path::PathBuf> {
+    let file = data.join(format!("{table}.parquet"));
+    if file.is_file() {
+        return vec![file];
+    }
+    let mut out = Vec::new();
+    let mut dirs = vec![data.join(table)];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// DataFusion's settings may be tuned from the environment; a value that
+/// is not a setting stops the run as a usage error naming the variable.
+#[test]
+fn a_bad_datafusion_setting_in_the_environment_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args([
+            "run",
+            "--no-report",
+            "--out",
+            tmp.path().join("o").to_str().unwrap(),
+        ])
+        .env("DATAFUSION_EXECUTION_BATCH_SIZE", "many")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("DATAFUSION_"), "{}", text(&o));
+    // A valid one changes nothing but speed.
+    let o = Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args([
+            "run",
+            "--no-report",
+            "--out",
+            tmp.path().join("p").to_str().unwrap(),
+        ])
+        .env("DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS", "true")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let plain = qinglian(&[
+        "run",
+        "--no-report",
+        "--out",
+        tmp.path().join("q").to_str().unwrap(),
+    ]);
+    assert!(plain.status.success(), "{}", text(&plain));
+    for f in ["ranking.csv", "scores.parquet"] {
+        assert!(
+            std::fs::read(tmp.path().join("p").join(f)).unwrap()
+                == std::fs::read(tmp.path().join("q").join(f)).unwrap(),
+            "{f} differs with pushdown filters"
+        );
+    }
+}

@@ -446,3 +446,32 @@ fn the_committed_samples_are_the_generators_output() {
     }
     assert!(total < 5 * 1024 * 1024, "{total} bytes");
 }
+
+/// One scan for several quarters gives each quarter exactly what a run of
+/// that quarter alone gives, under the fused and the naive plan alike.
+#[tokio::test]
+async fn several_quarters_in_one_scan_equal_each_quarter_alone() {
+    let data = repo().join("data-samples");
+    let fw = Framework::load(&repo().join("indicators")).unwrap();
+    let catalog = Catalog::load(&data, None).unwrap();
+    let ctx = SessionContext::new();
+    let ing = ingest::ingest(&ctx, &catalog).await.unwrap();
+    let quarters: Vec<Quarter> = ["2026Q3", "2026Q2", "2026Q1", "2025Q4"]
+        .iter()
+        .map(|q| q.parse().unwrap())
+        .collect();
+    for plan in [datapoints::Plan::Fused, datapoints::Plan::Naive] {
+        let together = datapoints::compute_quarters(&ctx, &fw, &ing, &quarters, plan)
+            .await
+            .unwrap();
+        assert_eq!(together.len(), quarters.len());
+        for (q, t) in quarters.iter().zip(&together) {
+            let alone = datapoints::compute(&ctx, &fw, &ing, *q).await.unwrap();
+            assert_eq!(t.quarter, *q);
+            assert_eq!(t.availability, alone.availability, "{q} {plan:?}");
+            assert!(t.values == alone.values, "{q} {plan:?}: values differ");
+        }
+        // The quarters differ from each other (the test can fail).
+        assert!(together[0].values != together[1].values);
+    }
+}
