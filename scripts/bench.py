@@ -78,7 +78,9 @@ def duckdb_stage(export_path):
     def literal(v):
         if "date" in v:
             return "DATE '" + datetime.date.fromisoformat(v["date"]).isoformat() + "'"
-        return repr(float(v["number"]))
+        # Parenthesised (a negative value after a minus is not a comment)
+        # and typed as DataFusion binds it (Float64, not DECIMAL).
+        return f"CAST({float(v['number'])!r} AS DOUBLE)"
 
     # The parameters as typed literals: DuckDB types a bound date in a CASE
     # as a timestamp (date - timestamp is an interval), so the values are

@@ -76,14 +76,7 @@ pub struct RunOutcome {
 }
 
 pub fn context(threads: Option<usize>, memory_limit: Option<usize>) -> Result<SessionContext> {
-    // DataFusion's own settings may be tuned from the environment
-    // (`DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS=true`, …); none of
-    // them changes a result.
-    let mut config = SessionConfig::from_env().map_err(|e| {
-        Error::Request(format!(
-            "a DATAFUSION_* environment variable is not a valid setting ({e}); unset it or correct it"
-        ))
-    })?;
+    let mut config = SessionConfig::new();
     if let Some(t) = threads {
         config = config.with_target_partitions(t.max(1));
     }

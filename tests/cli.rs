@@ -325,15 +325,25 @@ fn bench_subcommands_measure_the_samples() {
         n(&naive, "aggregate_datapoints"),
         "{naive}"
     );
-    for t in [&fused, &naive] {
-        let ms = |k: &str| t[k].as_f64().unwrap();
-        assert!(ms("stage_ms") > 0.0 && ms("aggregate_ms") > 0.0, "{t}");
-    }
 
     // The scan floor reads every row of the tables the framework names,
     // and only the columns its SQL names.
     let scan = json(&["bench", "scan", "--data", "data-samples"]);
     let columns = scan["columns"].as_object().unwrap();
+    // Every table the default framework's SQL reads.
+    assert_eq!(
+        columns.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "assistance",
+            "cadres",
+            "cases",
+            "petitions",
+            "relations",
+            "trading",
+            "villages"
+        ],
+        "{scan}"
+    );
     let mut rows = 0;
     for table in columns.keys() {
         for f in parquet_files(&repo().join("data-samples"), table) {
@@ -415,51 +425,4 @@ fn parquet_files(data: &std::path::Path, table: &str) -> Vec<std::path::PathBuf>
         }
     }
     out
-}
-
-/// DataFusion's settings may be tuned from the environment; a value that
-/// is not a setting stops the run as a usage error naming the variable.
-#[test]
-fn a_bad_datafusion_setting_in_the_environment_is_a_usage_error() {
-    let tmp = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_qinglian"))
-        .args([
-            "run",
-            "--no-report",
-            "--out",
-            tmp.path().join("o").to_str().unwrap(),
-        ])
-        .env("DATAFUSION_EXECUTION_BATCH_SIZE", "many")
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("DATAFUSION_"), "{}", text(&o));
-    // A valid one changes nothing but speed.
-    let o = Command::new(env!("CARGO_BIN_EXE_qinglian"))
-        .args([
-            "run",
-            "--no-report",
-            "--out",
-            tmp.path().join("p").to_str().unwrap(),
-        ])
-        .env("DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS", "true")
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    let plain = qinglian(&[
-        "run",
-        "--no-report",
-        "--out",
-        tmp.path().join("q").to_str().unwrap(),
-    ]);
-    assert!(plain.status.success(), "{}", text(&plain));
-    for f in ["ranking.csv", "scores.parquet"] {
-        assert!(
-            std::fs::read(tmp.path().join("p").join(f)).unwrap()
-                == std::fs::read(tmp.path().join("q").join(f)).unwrap(),
-            "{f} differs with pushdown filters"
-        );
-    }
 }
