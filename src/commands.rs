@@ -11,7 +11,7 @@ use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
 use qinglian::scoring::treatment::OutlierRule;
 use qinglian::{Error, calibration, docs, precomputed};
 
-use crate::{BenchCommand, Cli, Command, IndicatorsAction};
+use crate::{BenchCommand, BenchPlan, Cli, Command, IndicatorsAction};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -263,37 +263,40 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(what) => {
             let json = match what {
                 BenchCommand::Stage {
-                    data,
-                    framework,
+                    input,
                     quarter,
                     quarters,
                     plan,
                     threads,
                 } => {
-                    let plan = match plan.as_str() {
-                        "fused" => qinglian::datapoints::Plan::Fused,
-                        "naive" => qinglian::datapoints::Plan::Naive,
-                        other => anyhow::bail!("--plan {other}: expected fused or naive"),
+                    let plan = match plan {
+                        BenchPlan::Fused => qinglian::datapoints::Plan::Fused,
+                        BenchPlan::Naive => qinglian::datapoints::Plan::Naive,
                     };
                     let t = runtime()?.block_on(qinglian::bench::stage(
-                        &data, &framework, quarter, quarters, plan, threads,
+                        &input.data,
+                        &input.framework,
+                        quarter,
+                        quarters,
+                        plan,
+                        threads,
                     ))?;
                     serde_json::to_string(&t)?
                 }
-                BenchCommand::Scan {
-                    data,
-                    framework,
-                    threads,
-                } => serde_json::to_string(&qinglian::bench::scan_floor(
-                    &data, &framework, threads,
-                )?)?,
+                BenchCommand::Scan { input, threads } => serde_json::to_string(
+                    &qinglian::bench::scan_floor(&input.data, &input.framework, threads)?,
+                )?,
                 BenchCommand::Export {
-                    data,
-                    framework,
+                    input,
                     quarter,
                     out,
                 } => {
-                    qinglian::bench::export_for_duckdb(&data, &framework, quarter, &out)?;
+                    qinglian::bench::export_for_duckdb(
+                        &input.data,
+                        &input.framework,
+                        quarter,
+                        &out,
+                    )?;
                     serde_json::to_string(&serde_json::json!({ "wrote": out }))?
                 }
             };

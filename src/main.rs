@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use qinglian::period::Quarter;
 use qinglian::{Error, ErrorKind};
 
@@ -27,41 +27,52 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+/// The district and framework a `qinglian bench` measurement reads.
+#[derive(Debug, Args)]
+pub struct BenchInput {
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "indicators")]
+    pub framework: PathBuf,
+}
+
+/// How `bench stage` compiles the aggregate data points.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BenchPlan {
+    /// One query per source.
+    Fused,
+    /// One query per data point.
+    Naive,
+}
+
 /// What `qinglian bench` measures; each prints one JSON line.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Ingest, then the data-point stage alone, timed apart.
     Stage {
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long, default_value = "indicators")]
-        framework: PathBuf,
+        #[command(flatten)]
+        input: BenchInput,
         #[arg(long)]
         quarter: Quarter,
         /// Quarters ending with --quarter, in one stage.
         #[arg(long, default_value_t = 1)]
         quarters: usize,
-        /// fused (one query per source) or naive (one per data point).
-        #[arg(long, default_value = "fused")]
-        plan: String,
+        #[arg(long, value_enum, default_value_t = BenchPlan::Fused)]
+        plan: BenchPlan,
         #[arg(long)]
         threads: Option<usize>,
     },
     /// Decode just the columns the framework's SQL names, nothing else.
     Scan {
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long, default_value = "indicators")]
-        framework: PathBuf,
+        #[command(flatten)]
+        input: BenchInput,
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
     /// Write the stage's SQL, parameters and files as JSON for DuckDB.
     Export {
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long, default_value = "indicators")]
-        framework: PathBuf,
+        #[command(flatten)]
+        input: BenchInput,
         #[arg(long)]
         quarter: Quarter,
         #[arg(long)]

@@ -305,6 +305,17 @@ fn bench_subcommands_measure_the_samples() {
         ])
     };
     let (fused, naive) = (stage("fused"), stage("naive"));
+    let o = qinglian(&[
+        "bench",
+        "stage",
+        "--data",
+        "data-samples",
+        "--quarter",
+        "2026Q3",
+        "--plan",
+        "fast",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap();
     let files = n(&fused, "sql_files");
     assert_eq!(files, 16, "{fused}");
