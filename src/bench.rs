@@ -38,12 +38,9 @@ pub struct StageTiming {
 
 /// `quarters` quarters ending with `quarter`, newest first.
 fn quarters_back(quarter: Quarter, quarters: usize) -> Vec<Quarter> {
-    let mut out = vec![quarter];
-    for _ in 1..quarters.max(1) {
-        let last = *out.last().expect("one quarter at least");
-        out.push(last.previous());
-    }
-    out
+    (0..quarters.max(1))
+        .map(|k| quarter.offset(-i32::try_from(k).unwrap_or(i32::MAX)))
+        .collect()
 }
 
 /// Ingests `data`, then times the data-point stage for `quarters` quarters

@@ -489,6 +489,14 @@ fn order_insensitive(ctx: &SessionContext, plan: &datafusion::logical_expr::Logi
     visited.is_ok() && insensitive
 }
 
+/// Whether the session runs under `--memory-limit` (a finite pool).
+fn memory_limited(ctx: &SessionContext) -> bool {
+    matches!(
+        ctx.runtime_env().memory_pool.memory_limit(),
+        datafusion::execution::memory_pool::MemoryLimit::Finite(_)
+    )
+}
+
 /// Runs one query with the quarter's parameters bound.
 async fn run_query(
     ctx: &SessionContext,
@@ -511,11 +519,9 @@ async fn run_query(
     // Under a memory limit the joins and nested aggregates of analyst SQL
     // run in one partition: their operators' shares of the pool would
     // otherwise be split per partition, too thin to spill with.
-    let limited = matches!(
-        ctx.runtime_env().memory_pool.memory_limit(),
-        datafusion::execution::memory_pool::MemoryLimit::Finite(_)
-    );
-    if partitions == Partitions::Auto && (limited || !order_insensitive(ctx, df.logical_plan())) {
+    if partitions == Partitions::Auto
+        && (memory_limited(ctx) || !order_insensitive(ctx, df.logical_plan()))
+    {
         let mut state = ctx.state();
         state.config_mut().options_mut().execution.target_partitions = 1;
         df = plan(&SessionContext::new_with_state(state)).await?;
@@ -624,9 +630,10 @@ pub async fn compute_quarters(
     // Under a memory limit the queries run one at a time, each with the
     // whole pool: a concurrent query's reservations would leave the others
     // too little to spill with.
-    let at_once = match ctx.runtime_env().memory_pool.memory_limit() {
-        datafusion::execution::memory_pool::MemoryLimit::Finite(_) => 1,
-        _ => ctx.state().config().target_partitions().max(1),
+    let at_once = if memory_limited(ctx) {
+        1
+    } else {
+        ctx.state().config().target_partitions().max(1)
     };
     let env = Env {
         ctx,
