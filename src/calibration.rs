@@ -306,6 +306,307 @@ pub fn render(c: &Calibration, title: &str) -> String {
     s
 }
 
+/// A clean village in a group of honest look-alikes: villages whose records
+/// resemble misconduct for innocent reasons (remote villages with single
+/// bids, poor villages with many on dibao, ...). The generator's
+/// `lookalikes.csv`; a district can keep its own from verified alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookAlike {
+    pub village_code: String,
+    pub group: String,
+}
+
+/// Reads a look-alike file: CSV with the header `village_code,group`.
+pub fn read_lookalikes(path: &Path) -> Result<Vec<LookAlike>> {
+    let bad = |message: String| Error::Input {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(format!("no header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != ["village_code", "group"] {
+        return Err(bad(format!(
+            "the header is {header:?}; a look-alike file has the columns village_code,group"
+        )));
+    }
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.map_err(|e| bad(format!("line {line}: {e}")))?;
+        if row[0].is_empty() || row[1].is_empty() {
+            return Err(bad(format!(
+                "line {line}: village_code and group must not be empty"
+            )));
+        }
+        out.push(LookAlike {
+            village_code: row[0].to_string(),
+            group: row[1].to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// How well one ranking finds one set of known villages, beside the
+/// baseline's ranking of the same villages.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Detection {
+    /// A pattern, or `all` for every village with a known pattern.
+    pub pattern: String,
+    /// Known villages measured (for a pattern: those showing it alone).
+    pub villages: usize,
+    pub index_auc: Option<f64>,
+    pub baseline_auc: Option<f64>,
+    /// Known villages among the lowest-ranked tenth by the index.
+    pub index_decile_hits: usize,
+    /// The same by the baseline's score.
+    pub baseline_decile_hits: usize,
+}
+
+/// How often one group of villages falls into red.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FalseRed {
+    /// A look-alike group, or `clean` for villages with no known pattern
+    /// and in no look-alike group.
+    pub group: String,
+    pub villages: usize,
+    pub red: usize,
+}
+
+impl FalseRed {
+    pub fn rate(&self) -> Option<f64> {
+        (self.villages > 0).then(|| self.red as f64 / self.villages as f64)
+    }
+}
+
+/// The index against the naive analyst's baseline on one quarter.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Comparison {
+    pub quarter: String,
+    pub framework: String,
+    pub baseline: String,
+    /// Villages ranked by the index.
+    pub ranked: usize,
+    /// Size of the bottom decile (a tenth of the ranked villages, rounded up).
+    pub decile: usize,
+    /// Size of the summons list (`[report] summons`).
+    pub summons: usize,
+    /// Known villages on the summons list, and in the baseline's list of the same size.
+    pub index_summons_hits: usize,
+    pub baseline_summons_hits: usize,
+    pub overall: Detection,
+    pub patterns: Vec<Detection>,
+    /// Red tiers by the index: clean villages first, then each look-alike group.
+    pub false_red: Vec<FalseRed>,
+}
+
+/// Compares the index with the baseline (another framework scored on the
+/// same data, by default the naive analyst of `indicators/naive-analyst`):
+/// AUC and bottom-decile hits for every village with a known pattern and for
+/// each pattern's villages (showing it alone), and how often clean villages
+/// and each group of honest look-alikes fall into red.
+pub fn compare(
+    a: &Assessment,
+    baseline: &Assessment,
+    truth: &[Known],
+    lookalikes: &[LookAlike],
+) -> Comparison {
+    let q = a.quarter;
+    let codes: Vec<&str> = a.table.villages.iter().map(|v| v.code.as_str()).collect();
+    let position: BTreeMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    // The baseline's score of each of the index's villages.
+    let base_at: BTreeMap<&str, usize> = baseline
+        .table
+        .villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.code.as_str(), i))
+        .collect();
+    let base_index: Vec<Option<f64>> = codes
+        .iter()
+        .map(|c| base_at.get(c).and_then(|&i| baseline.scores.villages[i].index))
+        .collect();
+    let index: Vec<Option<f64>> = a.scores.villages.iter().map(|v| v.index).collect();
+
+    let active: Vec<&Known> = truth
+        .iter()
+        .filter(|k| k.from <= q && q <= k.to && position.contains_key(k.village_code.as_str()))
+        .collect();
+    let planted: BTreeSet<usize> = active
+        .iter()
+        .map(|k| position[k.village_code.as_str()])
+        .collect();
+    let clean: Vec<usize> = (0..codes.len()).filter(|i| !planted.contains(i)).collect();
+
+    // The lowest-ranked villages by a score: the `n` lowest, ties by code.
+    let bottom = |score: &[Option<f64>], n: usize| -> BTreeSet<usize> {
+        let mut order: Vec<(f64, usize)> = score
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|s| (s, i)))
+            .collect();
+        order.sort_by(|x, y| x.0.total_cmp(&y.0).then(codes[x.1].cmp(codes[y.1])));
+        order.into_iter().take(n).map(|(_, i)| i).collect()
+    };
+    let ranked = index.iter().filter(|x| x.is_some()).count();
+    let decile = ranked.div_ceil(10);
+    let summons = a.framework.report.summons.min(ranked);
+    let (index_decile, base_decile) = (bottom(&index, decile), bottom(&base_index, decile));
+    let detection = |pattern: &str, members: &BTreeSet<usize>| -> Detection {
+        let split = |score: &[Option<f64>]| -> (Vec<f64>, Vec<f64>) {
+            (
+                members.iter().filter_map(|&v| score[v].map(|x| -x)).collect(),
+                clean.iter().filter_map(|&v| score[v].map(|x| -x)).collect(),
+            )
+        };
+        let (ip, inn) = split(&index);
+        let (bp, bn) = split(&base_index);
+        Detection {
+            pattern: pattern.to_string(),
+            villages: members.len(),
+            index_auc: auc(&ip, &inn),
+            baseline_auc: auc(&bp, &bn),
+            index_decile_hits: members.intersection(&index_decile).count(),
+            baseline_decile_hits: members.intersection(&base_decile).count(),
+        }
+    };
+    let overall = detection("all", &planted);
+    let names: BTreeSet<&str> = active.iter().map(|k| k.pattern.as_str()).collect();
+    let patterns = names
+        .into_iter()
+        .map(|pattern| {
+            let with = |keep: &dyn Fn(&str) -> bool| -> BTreeSet<usize> {
+                active
+                    .iter()
+                    .filter(|k| keep(&k.pattern))
+                    .map(|k| position[k.village_code.as_str()])
+                    .collect()
+            };
+            let members: BTreeSet<usize> = with(&|p| p == pattern)
+                .difference(&with(&|p| p != pattern))
+                .copied()
+                .collect();
+            detection(pattern, &members)
+        })
+        .collect();
+
+    let red = |members: &mut dyn Iterator<Item = usize>, group: &str| -> FalseRed {
+        let (mut villages, mut red) = (0, 0);
+        for v in members {
+            if a.scores.villages[v].tier == crate::scoring::Tier::InsufficientData {
+                continue;
+            }
+            villages += 1;
+            red += usize::from(a.scores.villages[v].tier == crate::scoring::Tier::Red);
+        }
+        FalseRed {
+            group: group.to_string(),
+            villages,
+            red,
+        }
+    };
+    let mut groups: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for l in lookalikes {
+        if let Some(&v) = position.get(l.village_code.as_str()) {
+            if !planted.contains(&v) {
+                groups.entry(l.group.as_str()).or_default().insert(v);
+            }
+        }
+    }
+    let in_group: BTreeSet<usize> = groups.values().flatten().copied().collect();
+    let mut false_red = vec![red(
+        &mut clean.iter().copied().filter(|v| !in_group.contains(v)),
+        "clean",
+    )];
+    for (group, members) in &groups {
+        false_red.push(red(&mut members.iter().copied(), group));
+    }
+    Comparison {
+        quarter: q.to_string(),
+        framework: format!("{} {}", a.framework.meta.id, a.framework.meta.version),
+        baseline: format!(
+            "{} {}",
+            baseline.framework.meta.id, baseline.framework.meta.version
+        ),
+        ranked,
+        decile,
+        summons,
+        index_summons_hits: planted.intersection(&bottom(&index, summons)).count(),
+        baseline_summons_hits: planted.intersection(&bottom(&base_index, summons)).count(),
+        overall,
+        patterns,
+        false_red,
+    }
+}
+
+fn fmt_auc(x: Option<f64>) -> String {
+    x.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into())
+}
+
+fn fmt_rate(x: Option<f64>) -> String {
+    x.map(|x| format!("{:.1}%", 100.0 * x))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// The comparison as Markdown: detection per pattern beside the baseline,
+/// then the red rate of clean villages and of each look-alike group.
+pub fn render_comparison(c: &Comparison) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## The index against the naive analyst\n\n\
+         `{}` against the baseline `{}` on the same data, quarter {}: {} villages ranked, \
+         bottom decile {} villages, summons list {}. Known villages on the summons list: \
+         {} by the index, {} in the baseline's lowest {}.\n",
+        c.framework,
+        c.baseline,
+        c.quarter,
+        c.ranked,
+        c.decile,
+        c.summons,
+        c.index_summons_hits,
+        c.baseline_summons_hits,
+        c.summons
+    );
+    let _ = writeln!(
+        s,
+        "| pattern | villages | index AUC | baseline AUC | bottom-decile hits (index) | bottom-decile hits (baseline) |\n|---|---|---|---|---|---|"
+    );
+    for d in std::iter::once(&c.overall).chain(&c.patterns) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            d.pattern,
+            d.villages,
+            fmt_auc(d.index_auc),
+            fmt_auc(d.baseline_auc),
+            d.index_decile_hits,
+            d.baseline_decile_hits
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n| villages | ranked | red | red rate |\n|---|---|---|---|"
+    );
+    for r in &c.false_red {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            r.group,
+            r.villages,
+            r.red,
+            fmt_rate(r.rate())
+        );
+    }
+    s.push('\n');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,13 @@
 //! The subcommands: each turns parsed arguments into a library call and
 //! prints what an analyst needs to see.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use qinglian::framework::{Direction, Framework};
 use qinglian::generate::{self, GenerateOptions};
+use qinglian::period::Quarter;
 use qinglian::pipeline::{self, RunOptions};
 use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
 use qinglian::scoring::treatment::OutlierRule;
@@ -310,13 +312,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             truth,
             quarter,
             out,
+            baseline,
+            lookalikes,
+            json,
         } => {
             let truth = truth.unwrap_or_else(|| data.join("ground_truth.csv"));
             let known = calibration::read_truth(&truth)?;
-            let opts = RunOptions {
+            let lookalikes = match lookalikes {
+                Some(path) => calibration::read_lookalikes(&path)?,
+                None => {
+                    let path = data.join("lookalikes.csv");
+                    if path.is_file() {
+                        calibration::read_lookalikes(&path)?
+                    } else {
+                        Vec::new()
+                    }
+                }
+            };
+            let opts = |framework_dir: PathBuf, quarter: Option<Quarter>| RunOptions {
                 data_dir: data.clone(),
-                catalog,
-                framework_dir: framework,
+                catalog: catalog.clone(),
+                framework_dir,
                 quarter,
                 out_dir: None,
                 threads: None,
@@ -324,9 +340,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 report: Default::default(),
                 no_report: true,
             };
-            let assessed = runtime()?.block_on(pipeline::assess(&opts))?;
+            let rt = runtime()?;
+            let assessed = rt.block_on(pipeline::assess(&opts(framework, quarter)))?;
+            // The baseline scores the same quarter of the same data.
+            let base = rt.block_on(pipeline::assess(&opts(baseline, Some(assessed.quarter))))?;
+            let comparison = calibration::compare(&assessed, &base, &known, &lookalikes);
             let result = calibration::measure(&assessed, &known);
-            let page = calibration::render(
+            let mut page = calibration::render(
                 &result,
                 &format!(
                     "Calibration of `{}` {} on {}",
@@ -335,6 +355,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     data.display()
                 ),
             );
+            // The comparison right under the title and the summary table.
+            let at = page.find("\n## ").map_or(page.len(), |i| i + 1);
+            page.insert_str(at, &calibration::render_comparison(&comparison));
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&comparison)
+                    .context("serialising the comparison")?;
+                std::fs::write(&path, text + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
             match out {
                 Some(path) => {
                     std::fs::write(&path, page)

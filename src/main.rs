@@ -194,6 +194,16 @@ pub enum Command {
         /// Write the Markdown here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The baseline framework the index is compared with.
+        #[arg(long, default_value = "indicators/naive-analyst")]
+        baseline: PathBuf,
+        /// CSV village_code,group of honest look-alikes; default
+        /// <data>/lookalikes.csv when present.
+        #[arg(long)]
+        lookalikes: Option<PathBuf>,
+        /// Also write the comparison with the baseline as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Score a table of precomputed indicators (CSV, one row per unit)
     /// against a framework table in COINr's iMeta layout.

@@ -360,9 +360,13 @@ pub fn aggregate(
                 Child::Node(k) => resolved.node[k] = w,
             }
         }
-        let how = aggregation.unwrap_or(node.method.aggregation);
+        let how = level_aggregation(node.method.aggregation, aggregation);
         let mut out = Vec::with_capacity(units);
         for u in 0..units {
+            if how == Aggregation::Deduction {
+                out.push(deducted(&columns, &w, u));
+                continue;
+            }
             let (mut sw, mut acc) = (0.0, 0.0);
             for (col, &w) in columns.iter().zip(&w) {
                 if let Some(x) = col.and_then(|c| c[u]) {
@@ -371,7 +375,7 @@ pub fn aggregate(
                     }
                     sw += w;
                     acc += match how {
-                        Aggregation::Arithmetic => w * x,
+                        Aggregation::Arithmetic | Aggregation::Deduction => w * x,
                         Aggregation::Geometric => {
                             if x <= 0.0 {
                                 return Err(format!(
@@ -385,7 +389,7 @@ pub fn aggregate(
                 }
             }
             out.push((sw > 0.0).then(|| match how {
-                Aggregation::Arithmetic => acc / sw,
+                Aggregation::Arithmetic | Aggregation::Deduction => acc / sw,
                 Aggregation::Geometric => (acc / sw).exp(),
             }));
         }
@@ -395,6 +399,42 @@ pub fn aggregate(
         values,
         weights: resolved,
     })
+}
+
+/// The aggregation a level uses: its own, or the override (the Monte
+/// Carlo's switch), except that a deduction level keeps its rule.
+fn level_aggregation(own: Aggregation, over: Option<Aggregation>) -> Aggregation {
+    match own {
+        Aggregation::Deduction => Aggregation::Deduction,
+        _ => over.unwrap_or(own),
+    }
+}
+
+/// Full marks of a deduction level.
+const FULL_MARKS: f64 = 100.0;
+
+/// How much a deduction level's deductions `d` are scaled so that its
+/// value stops at `floor`, its lowest child's score (never below it, so a
+/// level over scores of at least 1 stays at least 1, as geometric levels
+/// above it need): 1 while they leave room.
+fn floor_scale(d: f64, floor: f64) -> f64 {
+    let room = FULL_MARKS - floor;
+    if d <= room { 1.0 } else { room.max(0.0) / d }
+}
+
+/// A deduction level's value for unit `u`: 100 − Σ w·(100 − x) over the
+/// children it has, at least its lowest child's score; `None` when it has
+/// none.
+fn deducted(columns: &[Option<&[Option<f64>]>], w: &[f64], u: usize) -> Option<f64> {
+    let mut floor: Option<f64> = None;
+    let mut d = 0.0;
+    for (col, &w) in columns.iter().zip(w) {
+        if let Some(x) = col.and_then(|c| c[u]).filter(|_| w > 0.0) {
+            floor = Some(floor.map_or(x, |f: f64| f.min(x)));
+            d += w * (FULL_MARKS - x).max(0.0);
+        }
+    }
+    floor.map(|f| FULL_MARKS - d * floor_scale(d, f.min(FULL_MARKS)))
 }
 
 /// One unit's decomposition of the root value.
@@ -444,10 +484,25 @@ pub fn decompose(
             })
             .collect();
         let sw: f64 = kids.iter().map(|k| k.1).sum();
-        let how = aggregation.unwrap_or(tree.nodes[j].method.aggregation);
+        let how = level_aggregation(tree.nodes[j].method.aggregation, aggregation);
         let logs: f64 = kids.iter().map(|k| k.1 * k.2.ln()).sum();
+        // A deduction level: value V = Σ (100/n − s·w·(100 − x)), s the
+        // scale that stops it at 0; each child's term over V is its share,
+        // so a child with a finding contributes less than one without
+        // (negatively when its deduction outweighs its part of full marks).
+        let n = kids.len() as f64;
+        let floor = kids.iter().map(|k| k.2).fold(FULL_MARKS, f64::min);
+        let scale = floor_scale(
+            kids.iter().map(|k| k.1 * (FULL_MARKS - k.2).max(0.0)).sum(),
+            floor,
+        );
+        let value = tree_value(agg, j, unit);
         for &(c, w, x) in &kids {
             let share = match how {
+                Aggregation::Deduction => {
+                    let term = FULL_MARKS / n - scale * w * (FULL_MARKS - x).max(0.0);
+                    if value > 0.0 { term / value } else { 1.0 / n }
+                }
                 Aggregation::Arithmetic => {
                     let total: f64 = kids.iter().map(|k| k.1 * k.2).sum();
                     if total == 0.0 { w / sw } else { w * x / total }
@@ -474,6 +529,10 @@ pub fn decompose(
         effective_weight: ew,
         contribution,
     }
+}
+
+fn tree_value(agg: &Aggregated, node: usize, unit: usize) -> f64 {
+    agg.values[node][unit].unwrap_or(0.0)
 }
 
 #[cfg(test)]

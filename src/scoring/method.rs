@@ -270,6 +270,15 @@ pub enum Aggregation {
     Arithmetic,
     /// exp(Σ w·ln x / Σ w); needs scores of at least 1.
     Geometric,
+    /// Deduction scoring (扣分制): 100 − Σ w·(100 − x), never below the
+    /// lowest child's score. Every
+    /// child's shortfall from full marks is deducted in full, times its
+    /// weight (weights are multipliers here, not shares), so one finding
+    /// is not averaged away by the children without one. Meant for
+    /// children scored on the fixed 0–100 scale of `deduction`
+    /// normalisation. A level's own rule: the Monte Carlo's switch of
+    /// aggregation leaves it as it is.
+    Deduction,
 }
 
 impl Aggregation {
@@ -277,6 +286,7 @@ impl Aggregation {
         match self {
             Aggregation::Arithmetic => "arithmetic",
             Aggregation::Geometric => "geometric",
+            Aggregation::Deduction => "deduction",
         }
     }
 }

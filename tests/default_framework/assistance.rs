@@ -114,6 +114,10 @@ pub const DATAPOINTS: &[(&str, [Option<f64>; 3])] = &[
     // first day; k12 K6 is a cadre of V3) | none (k21 K5 not yet serving, k22 K6
     // temporary)
     ("asst_cadre_beneficiaries", n(1.0, 1.0, 0.0)),
+    // active, died before 2026-07-01 and not ended within 60 days of the death:
+    // none (a03 ended 2026-07-01, 16 days after its death on 06-15: the
+    // ordinary lag) | a14 (died 2025-12-31, still open) | none
+    ("asst_deceased_paid", n(0.0, 1.0, 0.0)),
 ];
 
 /// Hand-computed indicators for [V1, V2, V3], from the data points above
@@ -146,4 +150,10 @@ pub const INDICATORS: &[(&str, [Option<f64>; 3])] = &[
     ("open_asst_overdue_review_share", n(1.0 / 6.0, 0.2, 0.0)),
     // unfiled kin / active dibao/tekun (min 3): 0 / 6 | 1 / 5 | 0 / 8
     ("open_asst_kin_unfiled_share", n(0.0, 0.2, 0.0)),
+    // hard findings, counts: asst_deceased_paid, asst_kin_unfiled,
+    // asst_cadre_beneficiaries, asst_new_asset_flagged as they are
+    ("fd_deceased_paid_count", n(0.0, 1.0, 0.0)),
+    ("fd_kin_unfiled_count", n(0.0, 1.0, 0.0)),
+    ("fd_cadre_beneficiary_count", n(1.0, 1.0, 0.0)),
+    ("fd_new_asset_flagged_count", n(1.0, 0.0, 0.0)),
 ];

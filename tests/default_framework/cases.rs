@@ -145,4 +145,7 @@ pub const INDICATORS: &[(&str, [Option<f64>; 3])] = &[
     ("case_repeat_subject_rate", n(0.5, 1.0, 0.5)),
     // case_pending_trailing / case_clues_trailing, min 3: 1/5 | 1/2 below 3 | 2/4
     ("open_case_pending_share", [Some(0.2), None, Some(0.5)]),
+    // hard findings, counts: case_serious_forms, case_filed as they are
+    ("fd_serious_form_count", n(2.0, 1.0, 1.0)),
+    ("fd_filed_case_count", n(1.0, 2.0, 1.0)),
 ];

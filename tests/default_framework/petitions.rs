@@ -116,6 +116,8 @@ pub const DATAPOINTS: &[(&str, [Option<f64>; 3])] = &[
     // last quarter; p03 closed late but before the end, p04 due 10-10) | p27 closed
     // on the end day (p22 due on the end day) | p32
     ("pet_backlog", n(2.0, 1.0, 1.0)),
+    // accusations found substantiated: p01 | p24 (p21 only partly) | none
+    ("pet_substantiated_full", n(1.0, 1.0, 0.0)),
 ];
 
 /// Hand-computed indicators for [V1, V2, V3], from the data points above
@@ -154,4 +156,6 @@ pub const INDICATORS: &[(&str, [Option<f64>; 3])] = &[
     ("open_petition_unrated_share", [Some(1.0 / 3.0), Some(0.5), None]),
     // 1000 x backlog: 2 / 2000, 1 / 1000, 1 / 4000
     ("open_petition_backlog_rate", n(1.0, 1.0, 0.25)),
+    // hard finding, count: pet_substantiated_full as it is
+    ("fd_substantiated_accusation_count", n(1.0, 1.0, 0.0)),
 ];

@@ -111,6 +111,10 @@ pub const DATAPOINTS: &[(&str, [Option<f64>; 3])] = &[
     ("trd_over_budget", n(1.0, 0.0, 0.0)),
     // method direct: t02 t03 (t06 t07 t08 t09 outside) | none | t21 t25 t26
     ("trd_direct_awards", n(2.0, 0.0, 3.0)),
+    // linked awards (as trd_cadre_linked_awards) without real competition or at
+    // the ceiling: t01 open tender with 3 bidders but 199000 >= 0.99 x 200000 |
+    // t11 t12 negotiation | none
+    ("trd_linked_uncompetitive", n(1.0, 2.0, 0.0)),
 ];
 
 /// Hand-computed indicators for [V1, V2, V3], from the data points above
@@ -151,4 +155,9 @@ pub const INDICATORS: &[(&str, [Option<f64>; 3])] = &[
     ("open_trd_short_advert_share", n(1.0 / 3.0, 0.5, 0.0)),
     // trd_unannounced / trd_not_direct, min 2: 0/3 | 2/4 | 0/2
     ("open_trd_unannounced_share", n(0.0, 0.5, 0.0)),
+    // hard findings, counts: trd_linked_uncompetitive, trd_split_cluster_projects,
+    // trd_started_early as they are
+    ("fd_linked_uncompetitive_count", n(1.0, 2.0, 0.0)),
+    ("fd_split_cluster_count", n(3.0, 2.0, 0.0)),
+    ("fd_started_early_count", n(1.0, 1.0, 0.0)),
 ];
