@@ -13,7 +13,7 @@ use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
 use qinglian::scoring::treatment::OutlierRule;
 use qinglian::{Error, calibration, docs, precomputed};
 
-use crate::{BenchCommand, BenchPlan, Cli, Command, IndicatorsAction};
+use crate::{BenchCommand, BenchPlan, Cli, Command, GenerateProfile, IndicatorsAction};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -197,6 +197,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Generate {
             out,
+            profile,
             seed,
             villages,
             townships,
@@ -207,6 +208,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             defects,
         } => {
             let opts = GenerateOptions {
+                profile: match profile {
+                    GenerateProfile::Standard => generate::Profile::Standard,
+                    GenerateProfile::Field => generate::Profile::Field,
+                },
                 seed,
                 villages,
                 townships,
@@ -219,8 +224,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let started = std::time::Instant::now();
             let summary = generate::generate(&opts, &out).map_err(qinglian::Error::from)?;
             let total: u64 = summary.rows.values().sum();
+            // The field profile also names its honest look-alikes.
+            let lookalikes = if summary.lookalikes.is_empty() {
+                String::new()
+            } else {
+                format!(", {} look-alike villages", summary.lookalikes.len())
+            };
             println!(
-                "generated {} villages, {} rows ({}), {} planted villages, into {} in {:.2} s",
+                "generated {} villages, {} rows ({}), {} planted villages{lookalikes}, into {} in {:.2} s",
                 summary.villages,
                 total,
                 summary

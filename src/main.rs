@@ -36,6 +36,16 @@ pub struct BenchInput {
     pub framework: PathBuf,
 }
 
+/// Which synthetic district `generate` writes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GenerateProfile {
+    /// The district the index is calibrated on.
+    Standard,
+    /// Sparse, low-intensity misconduct among over-dispersed, seasonal
+    /// ordinary life, with honest look-alike villages (lookalikes.csv).
+    Field,
+}
+
 /// How `bench stage` compiles the aggregate data points.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum BenchPlan {
@@ -140,6 +150,9 @@ pub enum Command {
         /// Output directory (created; must be empty or absent).
         #[arg(long)]
         out: PathBuf,
+        /// Which district: the standard one, or the field profile.
+        #[arg(long, value_enum, default_value_t = GenerateProfile::Standard)]
+        profile: GenerateProfile,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long, default_value_t = 60)]

@@ -437,3 +437,43 @@ fn parquet_files(data: &std::path::Path, table: &str) -> Vec<std::path::PathBuf>
     }
     out
 }
+
+#[test]
+fn generate_field_profile_validates_without_rejects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("field");
+    let o = qinglian(&[
+        "generate",
+        "--profile",
+        "field",
+        "--villages",
+        "300",
+        "--townships",
+        "6",
+        "--seed",
+        "7",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("generated 300 villages") && t.contains("look-alike villages"),
+        "{t}"
+    );
+    assert!(data.join("lookalikes.csv").is_file());
+    assert!(data.join("ground_truth.csv").is_file());
+
+    let o = qinglian(&["validate", "--data", data.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    for line in t.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[1], "present", "{line}");
+        assert_eq!(cols[4], "0", "rejected rows: {line}");
+    }
+    assert_eq!(t.lines().count(), 8, "{t}");
+
+    let o = qinglian(&["generate", "--profile", "nonsense", "--out", "x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

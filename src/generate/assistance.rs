@@ -387,7 +387,7 @@ fn capture(d: &District, people: &People, b: &mut Builder<'_>) {
 }
 
 #[derive(Debug)]
-struct EnrolmentRows {
+pub(crate) struct EnrolmentRows {
     schema: SchemaRef,
     record_id: StringBuilder,
     person_id: StringBuilder,
@@ -405,7 +405,7 @@ struct EnrolmentRows {
 }
 
 impl EnrolmentRows {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use DataType::{Boolean, Date32, Float64, Utf8};
         Self {
             schema: schema(vec![

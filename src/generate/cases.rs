@@ -315,7 +315,7 @@ fn cluster(d: &District, v: &Village, people: &People, rng: &mut ChaCha8Rng, sta
 }
 
 #[derive(Debug)]
-struct CaseRows {
+pub(crate) struct CaseRows {
     schema: SchemaRef,
     case_id: StringBuilder,
     village_code: StringBuilder,
@@ -335,7 +335,7 @@ struct CaseRows {
 const AMOUNT_TYPE: DataType = DataType::Decimal128(14, 2);
 
 impl CaseRows {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use DataType::{Date32, Int32, Utf8};
         let h = cases_header;
         Self {

@@ -1,16 +1,19 @@
 //! The synthetic district itself: townships, villages and communities with
 //! codes, names and populations, the history window, which villages carry
 //! planted misconduct, and each village's people (cadres, their kin and
-//! business links) rebuilt on demand from the seed.
+//! business links) rebuilt on demand from the seed. The geography is the
+//! same for both profiles; the field profile plants its own patterns and
+//! look-alikes (`super::field::plan`).
 
 use rand::seq::index;
 use rand::{Rng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
+use super::field;
 use super::names::NameBook;
 use super::rng::{self, IdKeys, Stream, cell_rng, day, pick};
 use super::vocab::{ACCOUNTANT, COMMITTEE, DIRECTOR, SECRETARY, SUPERVISOR};
-use super::{GenerateOptions, Pattern};
+use super::{GenerateOptions, Lookalike, Pattern, Profile};
 use crate::period::Quarter;
 
 /// The fictional county prefix: province 99 does not exist.
@@ -45,6 +48,9 @@ pub(crate) struct Village {
     pub households: i64,
     pub community: bool,
     pub patterns: Vec<Pattern>,
+    /// Honest look-alike groups (field profile; always empty in the
+    /// standard one).
+    pub lookalikes: Vec<Lookalike>,
     /// Day the current committee was elected.
     pub election: i32,
 }
@@ -52,6 +58,10 @@ pub(crate) struct Village {
 impl Village {
     pub(crate) fn has(&self, p: Pattern) -> bool {
         self.patterns.contains(&p)
+    }
+
+    pub(crate) fn looks_like(&self, l: Lookalike) -> bool {
+        self.lookalikes.contains(&l)
     }
 
     /// Population in thousands, times the volume factor: the scale of events.
@@ -62,6 +72,7 @@ impl Village {
 
 #[derive(Debug)]
 pub(crate) struct District {
+    pub profile: Profile,
     pub seed: u64,
     pub volume_factor: f64,
     pub defects: bool,
@@ -145,31 +156,19 @@ impl District {
                     households: households.max(1),
                     community,
                     patterns: Vec::new(),
+                    lookalikes: Vec::new(),
                     election: election_base + rng.random_range(0..45),
                 });
             }
         }
 
-        // Planted misconduct: every pattern in turn, some villages get two.
-        let n = opts.villages;
-        let mut planted = (opts.planted_share * n as f64).round() as usize;
-        if n >= 5 {
-            planted = planted.max(1);
-        }
-        let chosen = index::sample(&mut rng, n, planted.min(n)).into_vec();
-        for (j, &v) in chosen.iter().enumerate() {
-            let primary = Pattern::ALL[j % Pattern::ALL.len()];
-            let mut patterns = vec![primary];
-            if rng.random_bool(0.4) {
-                let others: Vec<Pattern> =
-                    Pattern::ALL.into_iter().filter(|p| *p != primary).collect();
-                patterns.push(others[rng.random_range(0..others.len())]);
-            }
-            patterns.sort();
-            villages[v].patterns = patterns;
+        match opts.profile {
+            Profile::Standard => plant_standard(opts, &mut rng, &mut villages),
+            Profile::Field => field::plan::plant(opts, &mut villages),
         }
 
         Self {
+            profile: opts.profile,
             seed: opts.seed,
             volume_factor: opts.volume_factor,
             defects: opts.defects,
@@ -277,7 +276,8 @@ pub(crate) struct People {
     pub cadres: Vec<Cadre>,
     /// Suppliers the village often uses.
     pub favourites: Vec<u64>,
-    /// The supplier linked to a cadre that wins crony contracts.
+    /// The supplier linked to a cadre that wins crony contracts (in the
+    /// field profile also the disclosed firm of `linked_fair_winner`).
     pub crony: Option<u64>,
 }
 
@@ -358,7 +358,9 @@ impl People {
         }
 
         let mut crony = None;
-        if v.has(Pattern::CronyContracts) {
+        if d.profile == Profile::Field {
+            crony = field::plan::link_firm(d, v, &mut cadres, &favourites);
+        } else if v.has(Pattern::CronyContracts) {
             // The cadre behind the crony firm: mostly the leaders.
             let role = pick(
                 &mut rng,
@@ -425,5 +427,26 @@ fn new_cadre(base: u64, slot: usize, role: &'static str, start: i32, end: Option
         term_end: end,
         kin: Vec::new(),
         business: Vec::new(),
+    }
+}
+
+/// The standard profile's planting: every pattern in turn, some villages
+/// get two.
+fn plant_standard(opts: &GenerateOptions, rng: &mut ChaCha8Rng, villages: &mut [Village]) {
+    let n = opts.villages;
+    let mut planted = (opts.planted_share * n as f64).round() as usize;
+    if n >= 5 {
+        planted = planted.max(1);
+    }
+    let chosen = index::sample(rng, n, planted.min(n)).into_vec();
+    for (j, &v) in chosen.iter().enumerate() {
+        let primary = Pattern::ALL[j % Pattern::ALL.len()];
+        let mut patterns = vec![primary];
+        if rng.random_bool(0.4) {
+            let others: Vec<Pattern> = Pattern::ALL.into_iter().filter(|p| *p != primary).collect();
+            patterns.push(others[rng.random_range(0..others.len())]);
+        }
+        patterns.sort();
+        villages[v].patterns = patterns;
     }
 }

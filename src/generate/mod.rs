@@ -3,6 +3,12 @@
 //! misconduct and its ground truth; deterministic by seed. Also grows a
 //! framework to a given size for scale tests ([`scale_framework`]).
 //!
+//! Two profiles: [`Profile::Standard`], the district the index was
+//! calibrated on, and [`Profile::Field`] (module `field`), written
+//! separately from a description of how misconduct and its honest
+//! look-alikes appear in real records: sparser, noisier, with look-alike
+//! villages listed in `lookalikes.csv`.
+//!
 //! Every (table, village, quarter) cell draws from its own ChaCha8 stream,
 //! so the output does not depend on the order in which cells are built, and
 //! each table is written on its own, batch by batch, through one Parquet
@@ -11,6 +17,7 @@
 mod assistance;
 mod cases;
 mod district;
+mod field;
 mod framework;
 mod names;
 mod petitions;
@@ -32,9 +39,32 @@ use crate::period::Quarter;
 use district::{District, MAX_PER_TOWNSHIP, MAX_TOWNSHIPS};
 pub use framework::{ScaleOptions, ScaleSummary, scale_framework};
 
+/// Which synthetic district to generate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// The district the index is calibrated on.
+    #[default]
+    Standard,
+    /// A district written from how misconduct and its honest look-alikes
+    /// show in real records: low-intensity planting, over-dispersed
+    /// volumes, seasonality and look-alike villages (`lookalikes.csv`).
+    Field,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Standard => "standard",
+            Profile::Field => "field",
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
+    /// Which district: the standard one or the field profile.
+    pub profile: Profile,
     /// Same seed and options give byte-identical files.
     pub seed: u64,
     /// Villages and communities in the district, at least 1.
@@ -56,6 +86,7 @@ pub struct GenerateOptions {
 impl Default for GenerateOptions {
     fn default() -> Self {
         Self {
+            profile: Profile::Standard,
             seed: 1,
             villages: 60,
             townships: 6,
@@ -76,6 +107,16 @@ pub struct GenerateSummary {
     pub rows: BTreeMap<String, u64>,
     /// Villages with planted misconduct, by village code.
     pub planted: Vec<PlantedVillage>,
+    /// Clean villages that honestly look like misconduct (field profile
+    /// only; empty for the standard one), by village code.
+    pub lookalikes: Vec<LookalikeVillage>,
+}
+
+/// A clean village in one or more honest look-alike groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookalikeVillage {
+    pub village_code: String,
+    pub groups: Vec<Lookalike>,
 }
 
 /// A village with planted misconduct.
@@ -98,14 +139,32 @@ pub enum Pattern {
     BenefitCapture,
     /// A cluster of clues and filed cases against the cadres.
     CaseCluster,
+    /// An invited tender with a short call and one bidder, won by a
+    /// cadre-linked firm at the ceiling (field profile).
+    CollusiveTender,
+    /// Enrolments still paid a quarter or more after the beneficiary's
+    /// death (field profile).
+    DeceasedBenefits,
 }
 
 impl Pattern {
+    /// The standard profile's patterns, in planting order.
     pub const ALL: [Pattern; 5] = [
         Pattern::PetitionPressure,
         Pattern::BidSplitting,
         Pattern::CronyContracts,
         Pattern::BenefitCapture,
+        Pattern::CaseCluster,
+    ];
+
+    /// The field profile's patterns, in planting order.
+    pub const FIELD: [Pattern; 7] = [
+        Pattern::PetitionPressure,
+        Pattern::BidSplitting,
+        Pattern::CronyContracts,
+        Pattern::CollusiveTender,
+        Pattern::BenefitCapture,
+        Pattern::DeceasedBenefits,
         Pattern::CaseCluster,
     ];
 
@@ -116,11 +175,59 @@ impl Pattern {
             Pattern::CronyContracts => "crony_contracts",
             Pattern::BenefitCapture => "benefit_capture",
             Pattern::CaseCluster => "case_cluster",
+            Pattern::CollusiveTender => "collusive_tender",
+            Pattern::DeceasedBenefits => "deceased_benefits",
         }
     }
 }
 
 impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A group of clean villages whose honest records look like misconduct
+/// (field profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lookalike {
+    /// Remote villages: few suppliers, single bids and inquiry awards are
+    /// normal; fair prices, published results.
+    RemoteSingleBid,
+    /// Poor villages with high dibao and tekun rates, all eligible.
+    PoorHighDibao,
+    /// Many requests and enquiries, some accusations found unsubstantiated,
+    /// from many different complainants.
+    NoisyClean,
+    /// A cadre-linked firm, disclosed, wins a genuinely open tender at a
+    /// normal price.
+    LinkedFairWinner,
+    /// Several beneficiaries die and their enrolments end after an
+    /// ordinary lag.
+    BackgroundDeaths,
+}
+
+impl Lookalike {
+    pub const ALL: [Lookalike; 5] = [
+        Lookalike::RemoteSingleBid,
+        Lookalike::PoorHighDibao,
+        Lookalike::NoisyClean,
+        Lookalike::LinkedFairWinner,
+        Lookalike::BackgroundDeaths,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lookalike::RemoteSingleBid => "remote_single_bid",
+            Lookalike::PoorHighDibao => "poor_high_dibao",
+            Lookalike::NoisyClean => "noisy_clean",
+            Lookalike::LinkedFairWinner => "linked_fair_winner",
+            Lookalike::BackgroundDeaths => "background_deaths",
+        }
+    }
+}
+
+impl fmt::Display for Lookalike {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -197,12 +304,16 @@ pub(crate) struct Defect {
 /// headers, loosened types, mapped by `catalog.toml`), `trading/YYYY.parquet`,
 /// `assistance.parquet`, `ground_truth.csv` and, with defects, `defects.csv`.
 /// Files this generator wrote into `out_dir` before (old partitions, an old
-/// `defects.csv`) are removed first; nothing else is touched.
+/// `defects.csv`, the other profile's layout) are removed first; nothing
+/// else is touched. The field profile's layout is in `field`.
 pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> Result<GenerateSummary, GenerateError> {
     validate(opts)?;
     std::fs::create_dir_all(out_dir).map_err(GenerateError::io(out_dir))?;
     remove_stale(out_dir)?;
     let d = District::build(opts);
+    if opts.profile == Profile::Field {
+        return field::generate(&d, out_dir);
+    }
     let mut defects = Vec::new();
     let mut rows = BTreeMap::new();
     let (villages, cadres, relations) = reference::write(&d, out_dir)?;
@@ -235,6 +346,7 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> Result<GenerateSummar
         villages: d.villages.len(),
         rows,
         planted,
+        lookalikes: Vec::new(),
     })
 }
 
@@ -286,18 +398,47 @@ fn validate(o: &GenerateOptions) -> Result<(), GenerateError> {
             o.volume_factor
         ));
     }
+    if o.defects && o.profile == Profile::Field {
+        return bad("defects are inserted by the standard profile only; leave out --defects with the field profile".into());
+    }
     Ok(())
 }
 
-/// Removes what an earlier run of the generator left that this run might
-/// not overwrite: partitions of other quarters or years, an old defects list.
+/// Removes what an earlier run of the generator (of either profile) left
+/// that this run might not overwrite: partitions of other quarters or
+/// years, an old defects or look-alike list, the other profile's layout
+/// (`petitions.parquet`, quarter partitions of `trading`).
 fn remove_stale(out_dir: &Path) -> Result<(), GenerateError> {
-    let defects = out_dir.join("defects.csv");
-    if defects.is_file() {
-        std::fs::remove_file(&defects).map_err(GenerateError::io(&defects))?;
+    for name in ["defects.csv", "lookalikes.csv", "petitions.parquet"] {
+        let path = out_dir.join(name);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(GenerateError::io(&path))?;
+        }
     }
-    let petitions = out_dir.join("petitions");
-    for entry in read_dir_sorted(&petitions)? {
+    remove_quarter_partitions(&out_dir.join("petitions"))?;
+    // An emptied directory would read as a source without files.
+    let _ = std::fs::remove_dir(out_dir.join("petitions"));
+    remove_quarter_partitions(&out_dir.join("trading"))?;
+    let trading = out_dir.join("trading");
+    for entry in read_dir_sorted(&trading)? {
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let is_year = name
+            .strip_suffix(".parquet")
+            .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
+        if is_year && entry.is_file() {
+            std::fs::remove_file(&entry).map_err(GenerateError::io(&entry))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes `quarter=YYYYQn/part-0.parquet` under `dir` (and the partition
+/// directory when that leaves it empty).
+fn remove_quarter_partitions(dir: &Path) -> Result<(), GenerateError> {
+    for entry in read_dir_sorted(dir)? {
         let name = entry
             .file_name()
             .and_then(|n| n.to_str())
@@ -310,19 +451,6 @@ fn remove_stale(out_dir: &Path) -> Result<(), GenerateError> {
             std::fs::remove_file(&part).map_err(GenerateError::io(&part))?;
             // Leave the directory if something else is in it.
             let _ = std::fs::remove_dir(&entry);
-        }
-    }
-    let trading = out_dir.join("trading");
-    for entry in read_dir_sorted(&trading)? {
-        let name = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let is_year = name
-            .strip_suffix(".parquet")
-            .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
-        if is_year && entry.is_file() {
-            std::fs::remove_file(&entry).map_err(GenerateError::io(&entry))?;
         }
     }
     Ok(())

@@ -443,7 +443,7 @@ pub(crate) struct PetitionRows {
 }
 
 impl PetitionRows {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use DataType::{Boolean, Date32, Utf8};
         Self {
             schema: schema(vec![

@@ -17,6 +17,16 @@ pub(crate) enum Stream {
     Trading = 5,
     Assistance = 6,
     Keys = 7,
+    /// Field profile: which villages are planted and which look alike.
+    FieldDistrict = 8,
+    /// Field profile: a village's activity, intensity and episodes.
+    FieldPlan = 9,
+    /// Field profile: the cadre-linked firm of a village.
+    FieldPeople = 10,
+    FieldPetitions = 11,
+    FieldCases = 12,
+    FieldTrading = 13,
+    FieldAssistance = 14,
 }
 
 /// SplitMix64 finaliser: a good 64-bit mixer.

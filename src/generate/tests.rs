@@ -17,7 +17,7 @@ use super::rng::day;
 use super::vocab;
 use super::*;
 
-fn small(seed: u64) -> GenerateOptions {
+pub(super) fn small(seed: u64) -> GenerateOptions {
     GenerateOptions {
         seed,
         villages: 24,
@@ -28,14 +28,14 @@ fn small(seed: u64) -> GenerateOptions {
     }
 }
 
-fn run(opts: &GenerateOptions) -> (tempfile::TempDir, GenerateSummary) {
+pub(super) fn run(opts: &GenerateOptions) -> (tempfile::TempDir, GenerateSummary) {
     let dir = tempfile::tempdir().unwrap();
     let summary = generate(opts, dir.path()).unwrap();
     (dir, summary)
 }
 
 /// Every file under `dir`, relative path -> bytes.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub(super) fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -53,7 +53,7 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// All rows of a Parquet file or of every Parquet file under a directory.
-fn read(path: &Path) -> RecordBatch {
+pub(super) fn read(path: &Path) -> RecordBatch {
     let mut paths = Vec::new();
     if path.is_dir() {
         for (rel, _) in files(path) {
@@ -78,7 +78,7 @@ fn read(path: &Path) -> RecordBatch {
     concat_batches(&schema, &batches).unwrap()
 }
 
-fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
+pub(super) fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let col = b
         .column_by_name(name)
         .unwrap_or_else(|| panic!("no column {name}"));
@@ -88,14 +88,14 @@ fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
-fn values(b: &RecordBatch, name: &str) -> Vec<String> {
+pub(super) fn values(b: &RecordBatch, name: &str) -> Vec<String> {
     strings(b, name)
         .into_iter()
         .map(|s| s.unwrap_or_else(|| panic!("null in {name}")))
         .collect()
 }
 
-fn dates(b: &RecordBatch, name: &str) -> Vec<Option<i32>> {
+pub(super) fn dates(b: &RecordBatch, name: &str) -> Vec<Option<i32>> {
     let a = b
         .column_by_name(name)
         .unwrap()
@@ -107,7 +107,7 @@ fn dates(b: &RecordBatch, name: &str) -> Vec<Option<i32>> {
         .collect()
 }
 
-fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
+pub(super) fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
     let a = b
         .column_by_name(name)
         .unwrap()
@@ -119,7 +119,7 @@ fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
         .collect()
 }
 
-fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
+pub(super) fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
     let a = b
         .column_by_name(name)
         .unwrap()
@@ -131,7 +131,7 @@ fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
         .collect()
 }
 
-fn bools(b: &RecordBatch, name: &str) -> Vec<bool> {
+pub(super) fn bools(b: &RecordBatch, name: &str) -> Vec<bool> {
     let a = b
         .column_by_name(name)
         .unwrap()

@@ -341,7 +341,7 @@ fn crony(
 }
 
 #[derive(Debug)]
-struct ProjectRows {
+pub(crate) struct ProjectRows {
     schema: SchemaRef,
     project_id: StringBuilder,
     village_code: StringBuilder,
@@ -361,7 +361,7 @@ struct ProjectRows {
 }
 
 impl ProjectRows {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use DataType::{Boolean, Date32, Float64, Int64, Utf8};
         Self {
             schema: schema(vec![
