@@ -429,7 +429,11 @@ pub fn compare(
         .collect();
     let base_index: Vec<Option<f64>> = codes
         .iter()
-        .map(|c| base_at.get(c).and_then(|&i| baseline.scores.villages[i].index))
+        .map(|c| {
+            base_at
+                .get(c)
+                .and_then(|&i| baseline.scores.villages[i].index)
+        })
         .collect();
     let index: Vec<Option<f64>> = a.scores.villages.iter().map(|v| v.index).collect();
 
@@ -460,7 +464,10 @@ pub fn compare(
     let detection = |pattern: &str, members: &BTreeSet<usize>| -> Detection {
         let split = |score: &[Option<f64>]| -> (Vec<f64>, Vec<f64>) {
             (
-                members.iter().filter_map(|&v| score[v].map(|x| -x)).collect(),
+                members
+                    .iter()
+                    .filter_map(|&v| score[v].map(|x| -x))
+                    .collect(),
                 clean.iter().filter_map(|&v| score[v].map(|x| -x)).collect(),
             )
         };

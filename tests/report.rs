@@ -380,6 +380,10 @@ fn the_public_edition_hides_small_petition_counts() {
 
 #[test]
 fn alerts_follow_the_ranking() {
+    let alert_drop = qinglian::framework::Framework::load(&common::repo().join("indicators"))
+        .unwrap()
+        .report
+        .alert_drop;
     let out = chinese();
     let rows = ranking(out);
     let text = read(&out.join("alerts.csv"));
@@ -409,7 +413,9 @@ fn alerts_follow_the_ranking() {
         );
         assert_eq!(has(code, "tier_down"), fell, "{code} tier_down");
         falls += usize::from(fell);
-        let dropped = r["index_change"].parse::<f64>().is_ok_and(|d| d <= -10.0);
+        let dropped = r["index_change"]
+            .parse::<f64>()
+            .is_ok_and(|d| d <= -alert_drop);
         assert_eq!(has(code, "index_drop"), dropped, "{code} index_drop");
         drops += usize::from(dropped);
         assert_eq!(has(code, "veto"), !r["veto"].is_empty(), "{code} veto");

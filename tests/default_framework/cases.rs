@@ -107,6 +107,9 @@ pub const DATAPOINTS: &[(&str, [Option<f64>; 3])] = &[
     // 2025-11-20) -> 771 / 3 | c21 181 (from 2026-04-02) | c10 77 (from 07-15), c33 148
     // (from 05-05), c34 107 (from 06-15) -> 332 / 3
     ("case_open_clue_days", n(257.0, 181.0, 332.0 / 3.0)),
+    // embezzlement, false claims, extortion, favouritism (not collective assets):
+    // c01 | c05 c06 | none (c08 collective_assets, c09 bribery)
+    ("case_micro_corruption_clues", n(1.0, 2.0, 0.0)),
 ];
 
 /// Hand-computed indicators for [V1, V2, V3], from the data points above
@@ -148,4 +151,5 @@ pub const INDICATORS: &[(&str, [Option<f64>; 3])] = &[
     // hard findings, counts: case_serious_forms, case_filed as they are
     ("fd_serious_form_count", n(2.0, 1.0, 1.0)),
     ("fd_filed_case_count", n(1.0, 2.0, 1.0)),
+    ("fd_micro_corruption_clue_count", n(1.0, 2.0, 0.0)),
 ];

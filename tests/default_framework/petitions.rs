@@ -118,6 +118,9 @@ pub const DATAPOINTS: &[(&str, [Option<f64>; 3])] = &[
     ("pet_backlog", n(2.0, 1.0, 1.0)),
     // accusations found substantiated: p01 | p24 (p21 only partly) | none
     ("pet_substantiated_full", n(1.0, 1.0, 0.0)),
+    // repeat accusations naming the secretary or director: p02 (p03 a request,
+    // p06 after the quarter) | none (p21 p22 not repeats) | none
+    ("pet_repeat_leader_accusations", n(1.0, 0.0, 0.0)),
 ];
 
 /// Hand-computed indicators for [V1, V2, V3], from the data points above
@@ -158,4 +161,5 @@ pub const INDICATORS: &[(&str, [Option<f64>; 3])] = &[
     ("open_petition_backlog_rate", n(1.0, 1.0, 0.25)),
     // hard finding, count: pet_substantiated_full as it is
     ("fd_substantiated_accusation_count", n(1.0, 1.0, 0.0)),
+    ("fd_repeat_leader_accusation_count", n(1.0, 0.0, 0.0)),
 ];
