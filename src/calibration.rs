@@ -519,10 +519,10 @@ pub fn compare(
     };
     let mut groups: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
     for l in lookalikes {
-        if let Some(&v) = position.get(l.village_code.as_str()) {
-            if !planted.contains(&v) {
-                groups.entry(l.group.as_str()).or_default().insert(v);
-            }
+        if let Some(&v) = position.get(l.village_code.as_str())
+            && !planted.contains(&v)
+        {
+            groups.entry(l.group.as_str()).or_default().insert(v);
         }
     }
     let in_group: BTreeSet<usize> = groups.values().flatten().copied().collect();

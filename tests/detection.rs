@@ -9,6 +9,8 @@
 //! invited tender won at the ceiling price by a firm whose legal
 //! representative is the serving village secretary.
 
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
 mod common;
 
 use std::path::{Path, PathBuf};
