@@ -24,13 +24,17 @@ pub struct Known {
     pub to: Quarter,
 }
 
-/// Reads a truth file: CSV with the header
-/// `village_code,pattern,from_quarter,to_quarter`.
-pub fn read_truth(path: &Path) -> Result<Vec<Known>> {
-    let bad = |message: String| Error::Input {
+fn input_error(path: &Path, message: String) -> Error {
+    Error::Input {
         path: path.to_path_buf(),
         message,
-    };
+    }
+}
+
+/// The rows of a CSV file whose header must be `want` (`what` names the
+/// kind of file in the message), each with its line number.
+fn read_rows(path: &Path, want: &[&str], what: &str) -> Result<Vec<(usize, csv::StringRecord)>> {
+    let bad = |message: String| input_error(path, message);
     let mut reader =
         csv::Reader::from_path(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
     let header: Vec<String> = reader
@@ -39,17 +43,30 @@ pub fn read_truth(path: &Path) -> Result<Vec<Known>> {
         .iter()
         .map(str::to_string)
         .collect();
-    let want = ["village_code", "pattern", "from_quarter", "to_quarter"];
     if header != want {
         return Err(bad(format!(
-            "the header is {header:?}; a truth file has the columns {}",
+            "the header is {header:?}; {what} has the columns {}",
             want.join(",")
         )));
     }
+    reader
+        .records()
+        .enumerate()
+        .map(|(i, row)| {
+            let line = i + 2;
+            row.map(|r| (line, r))
+                .map_err(|e| bad(format!("line {line}: {e}")))
+        })
+        .collect()
+}
+
+/// Reads a truth file: CSV with the header
+/// `village_code,pattern,from_quarter,to_quarter`.
+pub fn read_truth(path: &Path) -> Result<Vec<Known>> {
+    let bad = |message: String| input_error(path, message);
+    let want = ["village_code", "pattern", "from_quarter", "to_quarter"];
     let mut out = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| bad(format!("line {line}: {e}")))?;
+    for (line, row) in read_rows(path, &want, "a truth file")? {
         let quarter = |k: usize, col: &str| -> Result<Quarter> {
             row[k].parse::<Quarter>().map_err(|_| {
                 bad(format!(
@@ -318,38 +335,21 @@ pub struct LookAlike {
 
 /// Reads a look-alike file: CSV with the header `village_code,group`.
 pub fn read_lookalikes(path: &Path) -> Result<Vec<LookAlike>> {
-    let bad = |message: String| Error::Input {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(format!("no header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header != ["village_code", "group"] {
-        return Err(bad(format!(
-            "the header is {header:?}; a look-alike file has the columns village_code,group"
-        )));
-    }
-    let mut out = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| bad(format!("line {line}: {e}")))?;
-        if row[0].is_empty() || row[1].is_empty() {
-            return Err(bad(format!(
-                "line {line}: village_code and group must not be empty"
-            )));
-        }
-        out.push(LookAlike {
-            village_code: row[0].to_string(),
-            group: row[1].to_string(),
-        });
-    }
-    Ok(out)
+    read_rows(path, &["village_code", "group"], "a look-alike file")?
+        .into_iter()
+        .map(|(line, row)| {
+            if row[0].is_empty() || row[1].is_empty() {
+                return Err(input_error(
+                    path,
+                    format!("line {line}: village_code and group must not be empty"),
+                ));
+            }
+            Ok(LookAlike {
+                village_code: row[0].to_string(),
+                group: row[1].to_string(),
+            })
+        })
+        .collect()
 }
 
 /// How well one ranking finds one set of known villages, beside the

@@ -85,3 +85,29 @@ fn truth_file_mistakes_name_the_line_and_column() {
     let e = calibration::read_truth(&p).unwrap_err().to_string();
     assert!(e.contains("line 2: to_quarter 2026Q1 is before"), "{e}");
 }
+
+#[test]
+fn lookalike_file_mistakes_name_the_header_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("lookalikes.csv");
+    std::fs::write(&p, "village,kind\n").unwrap();
+    let e = calibration::read_lookalikes(&p).unwrap_err().to_string();
+    assert!(
+        e.contains("a look-alike file has the columns village_code,group"),
+        "{e}"
+    );
+    std::fs::write(
+        &p,
+        "village_code,group\n990101001001,noisy_clean\n990101001002,\n",
+    )
+    .unwrap();
+    let e = calibration::read_lookalikes(&p).unwrap_err().to_string();
+    assert!(
+        e.contains("line 3: village_code and group must not be empty"),
+        "{e}"
+    );
+    std::fs::write(&p, "village_code,group\n990101001001,noisy_clean\n").unwrap();
+    let read = calibration::read_lookalikes(&p).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].group, "noisy_clean");
+}
