@@ -15,7 +15,6 @@ use super::super::GenerateError;
 use super::super::cases::{Case, CaseRows};
 use super::super::district::{District, People, Village};
 use super::super::rng::{Stream, cell_rng, day_in, log_uniform, pick, poisson};
-use super::super::sink::TableWriter;
 use super::super::vocab::{
     ACCOUNTANT, COMMITTEE, DIRECTOR, OTHER_ROLE, SECRETARY, SUPERVISOR, TOWNSHIP_OFFICIAL,
 };
@@ -37,17 +36,13 @@ const MONEY: &[&str] = &[
 
 /// Writes `cases.parquet`; returns the rows written.
 pub(crate) fn write(d: &District, out_dir: &Path) -> Result<u64, GenerateError> {
-    let mut w = TableWriter::create(&out_dir.join("cases.parquet"), CaseRows::new())?;
-    for v in &d.villages {
-        let people = d.people(v);
-        let plan = VillagePlan::of(d, v);
-        for qi in 0..d.quarters.len() {
-            for c in cell(d, v, &people, &plan, qi) {
-                w.push(&c)?;
-            }
-        }
-    }
-    w.close()
+    super::write_cells(
+        d,
+        &out_dir.join("cases.parquet"),
+        CaseRows::new(),
+        0..d.quarters.len(),
+        cell,
+    )
 }
 
 /// The clues of one village received in one quarter, in receipt order.

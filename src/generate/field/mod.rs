@@ -26,7 +26,8 @@ mod tests;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::district::District;
+use super::district::{District, People, Village};
+use super::sink::{Rows, TableWriter};
 use super::{GenerateError, GenerateSummary, LookalikeVillage, reference, vocab};
 use crate::period::Quarter;
 
@@ -112,4 +113,27 @@ fn write_catalog(out_dir: &Path) -> Result<(), GenerateError> {
         text.push_str(&format!("\"{header}\" = \"{canonical}\"\n"));
     }
     super::write_text(&out_dir.join("catalog.toml"), &text)
+}
+
+/// Writes the cells of `quarters` (window indices) of every village into one
+/// Parquet file at `path`, village by village and, within a village, quarter
+/// by quarter; returns the rows written.
+fn write_cells<R: Rows>(
+    d: &District,
+    path: &Path,
+    rows: R,
+    quarters: std::ops::Range<usize>,
+    cell: impl Fn(&District, &Village, &People, &plan::VillagePlan, usize) -> Vec<R::Row>,
+) -> Result<u64, GenerateError> {
+    let mut w = TableWriter::create(path, rows)?;
+    for v in &d.villages {
+        let people = d.people(v);
+        let plan = plan::VillagePlan::of(d, v);
+        for qi in quarters.clone() {
+            for row in cell(d, v, &people, &plan, qi) {
+                w.push(&row)?;
+            }
+        }
+    }
+    w.close()
 }

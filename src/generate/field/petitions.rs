@@ -17,7 +17,6 @@ use super::super::GenerateError;
 use super::super::district::{District, LOCAL_BITS, People, Village};
 use super::super::petitions::{Petition, PetitionRows};
 use super::super::rng::{Stream, cell_rng, day_in, pick, poisson};
-use super::super::sink::TableWriter;
 use super::super::vocab::{
     ACCOUNTANT, COMMITTEE, DIRECTOR, OTHER_ROLE, SECRETARY, SUPERVISOR, TOWNSHIP_OFFICIAL,
 };
@@ -42,17 +41,13 @@ const GENERAL_BASE: u64 = 8;
 
 /// Writes `petitions.parquet`; returns the rows written.
 pub(crate) fn write(d: &District, out_dir: &Path) -> Result<u64, GenerateError> {
-    let mut w = TableWriter::create(&out_dir.join("petitions.parquet"), PetitionRows::new())?;
-    for v in &d.villages {
-        let people = d.people(v);
-        let plan = VillagePlan::of(d, v);
-        for qi in 0..d.quarters.len() {
-            for p in cell(d, v, &people, &plan, qi) {
-                w.push(&p)?;
-            }
-        }
-    }
-    w.close()
+    super::write_cells(
+        d,
+        &out_dir.join("petitions.parquet"),
+        PetitionRows::new(),
+        0..d.quarters.len(),
+        cell,
+    )
 }
 
 /// The petitions of one village received in one quarter, in receipt order.

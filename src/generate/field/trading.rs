@@ -17,7 +17,6 @@ use rand_chacha::ChaCha8Rng;
 use super::super::GenerateError;
 use super::super::district::{District, People, Village};
 use super::super::rng::{Stream, cell_rng, cents, day_in, log_normal, pick, poisson};
-use super::super::sink::TableWriter;
 use super::super::trading::{Project, ProjectRows};
 use super::super::{Lookalike, Pattern};
 use super::plan::{CronyStyle, VillagePlan};
@@ -43,15 +42,7 @@ pub(crate) fn write(d: &District, out_dir: &Path) -> Result<u64, GenerateError> 
             .join("trading")
             .join(format!("quarter={}", d.quarters[qi]))
             .join("part-0.parquet");
-        let mut w = TableWriter::create(&path, ProjectRows::new())?;
-        for v in &d.villages {
-            let people = d.people(v);
-            let plan = VillagePlan::of(d, v);
-            for p in cell(d, v, &people, &plan, qi) {
-                w.push(&p)?;
-            }
-        }
-        total += w.close()?;
+        total += super::write_cells(d, &path, ProjectRows::new(), qi..qi + 1, cell)?;
     }
     Ok(total)
 }
