@@ -53,6 +53,22 @@ pub(super) fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// All rows of a Parquet file or of every Parquet file under a directory.
+/// The files under `a`, after asserting that `b` holds the same files with
+/// the same bytes.
+pub(super) fn same_files(a: &Path, b: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let fa = files(a);
+    let fb = files(b);
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (path, bytes) in &fa {
+        assert!(
+            bytes == &fb[path],
+            "{} differs between runs",
+            path.display()
+        );
+    }
+    fa
+}
+
 pub(super) fn read(path: &Path) -> RecordBatch {
     let mut paths = Vec::new();
     if path.is_dir() {
@@ -166,16 +182,7 @@ fn same_seed_same_bytes_other_seed_other_data() {
     opts.defects = true;
     let (a, sa) = run(&opts);
     let (b, sb) = run(&opts);
-    let fa = files(a.path());
-    let fb = files(b.path());
-    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
-    for (path, bytes) in &fa {
-        assert!(
-            bytes == &fb[path],
-            "{} differs between runs",
-            path.display()
-        );
-    }
+    let fa = same_files(a.path(), b.path());
     assert_eq!(sa.rows, sb.rows);
     assert_eq!(sa.planted, sb.planted);
 

@@ -12,7 +12,9 @@ use chrono::Datelike;
 
 use super::super::district::District;
 use super::super::rng::{date, day};
-use super::super::tests::{bools, dates, files, floats, ints, read, run, strings, values};
+use super::super::tests::{
+    bools, dates, files, floats, ints, read, run, same_files, strings, values,
+};
 use super::super::{GenerateOptions, Lookalike, Pattern, Profile, generate};
 use super::plan::{CronyStyle, VillagePlan};
 use crate::catalog::Catalog;
@@ -45,16 +47,7 @@ fn same_seed_same_bytes_other_seed_other_data() {
     let opts = field(5, 80, 4);
     let (a, sa) = run(&opts);
     let (b, sb) = run(&opts);
-    let fa = files(a.path());
-    let fb = files(b.path());
-    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
-    for (path, bytes) in &fa {
-        assert!(
-            bytes == &fb[path],
-            "{} differs between runs",
-            path.display()
-        );
-    }
+    let fa = same_files(a.path(), b.path());
     assert_eq!(sa.rows, sb.rows);
     assert_eq!(sa.planted, sb.planted);
     assert_eq!(sa.lookalikes, sb.lookalikes);
