@@ -259,6 +259,16 @@ fn ordinary(
     }
 }
 
+/// The leader planted petition pressure targets (the secretary more often),
+/// and the other one, who draws the rest of the accusations.
+pub(crate) fn accused_leaders(rng: &mut ChaCha8Rng) -> (&'static str, &'static str) {
+    if rng.random_bool(0.6) {
+        (SECRETARY, DIRECTOR)
+    } else {
+        (DIRECTOR, SECRETARY)
+    }
+}
+
 /// Planted `petition_pressure`: several accusations against the serving
 /// secretary or director, mostly repeats by the same few complainants,
 /// found (partly) true more often, rated unsatisfied, often replied late.
@@ -272,16 +282,7 @@ fn pressure(
 ) {
     // Choices that hold for the whole planted period.
     let mut village_rng = cell_rng(d.seed, Stream::Petitions, v.idx, usize::MAX);
-    let target = if village_rng.random_bool(0.6) {
-        SECRETARY
-    } else {
-        DIRECTOR
-    };
-    let other = if target == SECRETARY {
-        DIRECTOR
-    } else {
-        SECRETARY
-    };
+    let (target, other) = accused_leaders(&mut village_rng);
     let n_complainants = village_rng.random_range(2..=3u64);
     let first_quarter = qi == d.planted_from_index();
 

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::super::GenerateError;
 use super::super::district::{District, LOCAL_BITS, People, Village};
-use super::super::petitions::{Petition, PetitionRows};
+use super::super::petitions::{Petition, PetitionRows, accused_leaders};
 use super::super::rng::{Stream, cell_rng, day_in, pick, poisson};
 use super::super::vocab::{
     ACCOUNTANT, COMMITTEE, DIRECTOR, OTHER_ROLE, SECRETARY, SUPERVISOR, TOWNSHIP_OFFICIAL,
@@ -336,16 +336,7 @@ fn pressure(
 ) {
     // Choices that hold for the whole planted period.
     let mut village_rng = cell_rng(d.seed, Stream::FieldPetitions, v.idx, usize::MAX);
-    let target = if village_rng.random_bool(0.6) {
-        SECRETARY
-    } else {
-        DIRECTOR
-    };
-    let other = if target == SECRETARY {
-        DIRECTOR
-    } else {
-        SECRETARY
-    };
+    let (target, other) = accused_leaders(&mut village_rng);
     let complainants = village_rng.random_range(1..=2usize);
     let petitioned_before = village_rng.random_bool(0.5);
     // Episodes of the earlier planted quarters: complainants take turns.
