@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
-//! Cross-check against COINr on its ASEM example (`../shared/peers/coinr-asem`):
+//! Cross-check against COINr on its ASEM example (`tests/fixtures/coinr-asem`, a copy of the shared COINr peer results):
 //! the unit × indicator table and the 4-level framework table are loaded
 //! as precomputed indicators and scored by the engine under each method
 //! combination COINr computed; every normalised indicator and every
@@ -13,7 +13,7 @@ use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
 use qinglian::scoring::treatment::OutlierRule;
 
 fn peers() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peers/coinr-asem")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/coinr-asem")
 }
 
 /// `unit → column → value` of a COINr result file.

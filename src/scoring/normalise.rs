@@ -332,7 +332,7 @@ mod tests {
 
     // ---- COINr reference (ASEM data set, COINr 1.1.14) ----
 
-    const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/peers/coinr-asem/");
+    const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/coinr-asem/");
 
     /// `uCode` → value of `column` in `file`; "" and "NA" are missing.
     fn column(file: &str, column: &str) -> BTreeMap<String, Option<f64>> {

@@ -512,7 +512,7 @@ mod tests {
 
     // ---- COINr reference (ASEM data set, COINr 1.1.14) ----
 
-    const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/peers/coinr-asem/");
+    const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/coinr-asem/");
 
     /// Header and rows of a reference CSV.
     fn table(file: &str) -> (Vec<String>, Vec<Vec<String>>) {
