@@ -392,6 +392,9 @@ pub struct Comparison {
     pub baseline: String,
     /// Villages ranked by the index.
     pub ranked: usize,
+    /// Villages with a known pattern that the index leaves unranked
+    /// (insufficient data): counted as the cleanest, never summoned.
+    pub unranked_planted: usize,
     /// Size of the bottom decile (a tenth of the ranked villages, rounded up).
     pub decile: usize,
     /// Size of the summons list (`[report] summons`).
@@ -462,13 +465,15 @@ pub fn compare(
     let summons = a.framework.report.summons.min(ranked);
     let (index_decile, base_decile) = (bottom(&index, decile), bottom(&base_index, decile));
     let detection = |pattern: &str, members: &BTreeSet<usize>| -> Detection {
+        // Suspicion: a lower score is more suspect; a village the ranking
+        // leaves out (no index) counts as the least suspect of all, since
+        // it is never summoned. Both rankings are measured on every village.
+        let suspicion =
+            |score: &[Option<f64>], v: usize| score[v].map_or(f64::NEG_INFINITY, |x| -x);
         let split = |score: &[Option<f64>]| -> (Vec<f64>, Vec<f64>) {
             (
-                members
-                    .iter()
-                    .filter_map(|&v| score[v].map(|x| -x))
-                    .collect(),
-                clean.iter().filter_map(|&v| score[v].map(|x| -x)).collect(),
+                members.iter().map(|&v| suspicion(score, v)).collect(),
+                clean.iter().map(|&v| suspicion(score, v)).collect(),
             )
         };
         let (ip, inn) = split(&index);
@@ -541,6 +546,7 @@ pub fn compare(
             baseline.framework.meta.id, baseline.framework.meta.version
         ),
         ranked,
+        unranked_planted: planted.iter().filter(|&&v| index[v].is_none()).count(),
         decile,
         summons,
         index_summons_hits: planted.intersection(&bottom(&index, summons)).count(),
@@ -567,13 +573,15 @@ pub fn render_comparison(c: &Comparison) -> String {
     let _ = writeln!(
         s,
         "## The index against the naive analyst\n\n\
-         `{}` against the baseline `{}` on the same data, quarter {}: {} villages ranked, \
+         `{}` against the baseline `{}` on the same data, quarter {}: {} villages ranked \
+         ({} with a known pattern left unranked, counted as the cleanest), \
          bottom decile {} villages, summons list {}. Known villages on the summons list: \
          {} by the index, {} in the baseline's lowest {}.\n",
         c.framework,
         c.baseline,
         c.quarter,
         c.ranked,
+        c.unranked_planted,
         c.decile,
         c.summons,
         c.index_summons_hits,

@@ -232,7 +232,7 @@ async fn a_veto_caps_the_tier_and_says_why() {
 #[tokio::test]
 async fn villages_below_the_minimum_availability_are_not_ranked() {
     let a = assess_changed(
-        |t| set(t, "min_availability = 0.05", "min_availability = 0.5"),
+        |t| set(t, "min_availability = 0.0 ", "min_availability = 0.5 "),
         &[],
     )
     .await;
