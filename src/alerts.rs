@@ -13,10 +13,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::datapoints::Village;
+use crate::engine::rank::Tier;
 use crate::framework::Framework;
-use crate::indicators::CellStatus;
-use crate::scoring::{Scores, Tier, listing_order};
+use crate::model::{CellStatus, Village};
+use crate::scoring::{Scores, listing_order};
 
 /// One alert for one village.
 #[derive(Debug, Clone, PartialEq)]

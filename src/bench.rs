@@ -330,9 +330,9 @@ pub fn export_for_duckdb(
         tables,
         queries,
     };
-    let json = serde_json::to_string_pretty(&export).map_err(|e| Error::Output {
+    let json = serde_json::to_string_pretty(&export).map_err(|e| Error::Write {
         context: "writing the DuckDB export".into(),
-        message: e.to_string(),
+        source: e.into(),
     })?;
     std::fs::write(out, json + "\n").map_err(Error::io("writing", out))
 }

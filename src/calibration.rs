@@ -510,11 +510,11 @@ pub fn compare(
     let red = |members: &mut dyn Iterator<Item = usize>, group: &str| -> FalseRed {
         let (mut villages, mut red) = (0, 0);
         for v in members {
-            if a.scores.villages[v].tier == crate::scoring::Tier::InsufficientData {
+            if a.scores.villages[v].tier == crate::engine::rank::Tier::InsufficientData {
                 continue;
             }
             villages += 1;
-            red += usize::from(a.scores.villages[v].tier == crate::scoring::Tier::Red);
+            red += usize::from(a.scores.villages[v].tier == crate::engine::rank::Tier::Red);
         }
         FalseRed {
             group: group.to_string(),

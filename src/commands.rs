@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use qinglian::engine::method::{Aggregation, Normalisation, Treatment};
+use qinglian::engine::treatment::OutlierRule;
 use qinglian::framework::{Direction, Framework};
 use qinglian::generate::{self, GenerateOptions};
 use qinglian::period::Quarter;
 use qinglian::pipeline::{self, RunOptions};
-use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
-use qinglian::scoring::treatment::OutlierRule;
 use qinglian::{Error, calibration, docs, precomputed};
 
 use crate::{BenchCommand, BenchPlan, Cli, Command, GenerateProfile, IndicatorsAction};
@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 defects,
             };
             let started = std::time::Instant::now();
-            let summary = generate::generate(&opts, &out).map_err(qinglian::Error::from)?;
+            let summary = generate::generate(&opts, &out)?;
             let total: u64 = summary.rows.values().sum();
             // The field profile also names its honest look-alikes.
             let lookalikes = if summary.lookalikes.is_empty() {
@@ -260,8 +260,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     indicators,
                     datapoints,
                 },
-            )
-            .map_err(qinglian::Error::from)?;
+            )?;
             println!(
                 "wrote {} ({} indicators, {} of them generated; {} data points, {} generated); run it with --framework {}",
                 out.display(),

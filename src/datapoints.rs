@@ -21,47 +21,8 @@ use crate::framework::{
     Aggregate, Builtin, DataPointSpec, Framework, Missing, OpenUntil, Parameter, Window,
 };
 use crate::ingest::Ingested;
+use crate::model::{Availability, DataPointTable, Village};
 use crate::period::Quarter;
-
-/// A village of the district, as read from `villages`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Village {
-    pub code: String,
-    pub name: String,
-    pub township_code: String,
-    pub township_name: String,
-    pub population: i64,
-    pub households: i64,
-    pub unit_type: String,
-}
-
-/// Why a data point has no value for any village this run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Availability {
-    Available,
-    /// A table it reads is absent from the data.
-    SourceAbsent(String),
-    /// A source it reads has no events in some quarter of its window (the
-    /// extract starts later or ends earlier): counting there would be a
-    /// silent zero.
-    NotCovered(String),
-}
-
-/// The data-point matrix: one value per village (in `villages` order) per
-/// data point.
-#[derive(Debug, Clone)]
-pub struct DataPointTable {
-    pub quarter: Quarter,
-    pub villages: Vec<Village>,
-    pub values: BTreeMap<String, Vec<Option<f64>>>,
-    pub availability: BTreeMap<String, Availability>,
-}
-
-impl DataPointTable {
-    pub fn value(&self, datapoint: &str, village: usize) -> Option<f64> {
-        self.values.get(datapoint).and_then(|v| v[village])
-    }
-}
 
 /// The exact type sums and means are computed in (yuan to 1/10000).
 const EXACT: &str = "DECIMAL(38, 4)";
@@ -367,7 +328,7 @@ pub async fn read_villages(ctx: &SessionContext) -> Result<Vec<Village>> {
         let pop = b.column(4).as_primitive_opt::<Int64Type>();
         let hh = b.column(5).as_primitive_opt::<Int64Type>();
         let (Some(pop), Some(hh)) = (pop, hh) else {
-            return Err(Error::Output {
+            return Err(Error::Internal {
                 context: "reading villages".into(),
                 message: "population or households is not Int64".into(),
             });
@@ -389,9 +350,9 @@ pub async fn read_villages(ctx: &SessionContext) -> Result<Vec<Village>> {
 
 fn strings(b: &RecordBatch, i: usize) -> Result<Vec<String>> {
     let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).map_err(|e| {
-        Error::Output {
+        Error::Arrow {
             context: "reading strings".into(),
-            message: e.to_string(),
+            source: e,
         }
     })?;
     let arr = col.as_string::<i32>();
@@ -408,9 +369,9 @@ fn strings(b: &RecordBatch, i: usize) -> Result<Vec<String>> {
 
 fn doubles(b: &RecordBatch, i: usize, context: &str) -> Result<Vec<Option<f64>>> {
     let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Float64).map_err(|e| {
-        Error::Output {
+        Error::Arrow {
             context: context.into(),
-            message: e.to_string(),
+            source: e,
         }
     })?;
     let arr = col.as_primitive::<Float64Type>();

@@ -50,7 +50,7 @@ pub fn formula_text(i: &Indicator) -> String {
 
 /// How the indicator is scored, in words (methodology.md).
 pub fn method_text(i: &Indicator) -> String {
-    use crate::scoring::method::{Normalisation, Treatment};
+    use crate::engine::method::{Normalisation, Treatment};
     let m = &i.method;
     let norm = match m.normalisation {
         Normalisation::MinMax { low, high } => {
@@ -77,18 +77,18 @@ pub fn method_text(i: &Indicator) -> String {
         ),
     };
     let mut parts = vec![norm];
-    if m.shrinkage != crate::scoring::method::Shrinkage::None {
+    if m.shrinkage != crate::engine::method::Shrinkage::None {
         parts.push(format!("shrunk toward the {} rate", m.shrinkage.as_str()));
     }
     if let Treatment::Jrc(_) = m.treatment {
         parts.push("JRC outlier treatment".into());
     }
     match m.imputation {
-        crate::scoring::impute::Imputation::None => {}
-        crate::scoring::impute::Imputation::GroupMean => {
+        crate::engine::impute::Imputation::None => {}
+        crate::engine::impute::Imputation::GroupMean => {
             parts.push("gaps take the township mean".into())
         }
-        crate::scoring::impute::Imputation::GroupMedian => {
+        crate::engine::impute::Imputation::GroupMedian => {
             parts.push("gaps take the township median".into())
         }
     }

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use datafusion::error::DataFusionError;
 
+/// Any error kept as the source of a [`Error::Write`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Result with the library's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -107,18 +110,30 @@ pub enum Error {
     )]
     Resources { context: String, message: String },
 
-    /// An Arrow or Parquet operation failed while writing outputs.
+    /// Writing an output (CSV, Parquet, JSON, a chart or page) failed.
+    #[error("{context}")]
+    Write {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+
+    /// An in-memory Arrow step on the run's own tables failed (a bug).
+    #[error("{context}")]
+    Arrow {
+        context: String,
+        #[source]
+        source: datafusion::arrow::error::ArrowError,
+    },
+
+    /// What the program itself produced is not what it expects (a bug).
     #[error("{context}: {message}")]
-    Output { context: String, message: String },
+    Internal { context: String, message: String },
 
     /// The framework's scoring method cannot score this quarter's values
     /// (for instance entropy weights where no indicator varies).
     #[error("scoring: {message}")]
     Scoring { message: String },
-
-    /// The synthetic generator failed.
-    #[error(transparent)]
-    Generate(#[from] crate::generate::GenerateError),
 }
 
 /// What kind of failure, for exit codes.
@@ -143,9 +158,11 @@ impl Error {
             | Error::Scoring { .. } => ErrorKind::Config,
             Error::Schema { .. } | Error::Input { .. } => ErrorKind::Data,
             Error::Resources { .. } => ErrorKind::Resources,
-            Error::Io { .. } | Error::Query { .. } | Error::Output { .. } | Error::Generate(_) => {
-                ErrorKind::Internal
-            }
+            Error::Io { .. }
+            | Error::Query { .. }
+            | Error::Write { .. }
+            | Error::Arrow { .. }
+            | Error::Internal { .. } => ErrorKind::Internal,
         }
     }
 

@@ -13,8 +13,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::contract::{self, Kind, Table};
+use crate::digest::hex;
+use crate::engine::method::{self, Aggregation, IndicatorMethod, LevelMethod, Scoring, Shrinkage};
+use crate::engine::rank::TierRule;
 use crate::error::{Error, Result};
-use crate::scoring::method::{self, Aggregation, IndicatorMethod, LevelMethod, Scoring, Shrinkage};
 
 // ---------------------------------------------------------------- raw files
 
@@ -337,16 +339,6 @@ pub struct Meta {
     pub description: Option<String>,
 }
 
-/// How a village's tier follows from its index and rank.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TierRule {
-    /// `index >= green` green, `>= yellow` yellow, else red.
-    Thresholds { green: f64, yellow: f64 },
-    /// The lowest `red` share of ranked villages red, the next `yellow`
-    /// share yellow, the rest green.
-    Quantiles { red: f64, yellow: f64 },
-}
-
 #[derive(Debug, Clone)]
 pub struct Dimension {
     pub id: String,
@@ -667,10 +659,6 @@ impl Framework {
             files,
         })
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn rel(path: &Path, dir: &Path) -> String {

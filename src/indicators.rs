@@ -4,55 +4,8 @@
 //! nothing to average, or a denominator below the indicator's minimum all
 //! leave the cell unavailable with its reason.
 
-use crate::datapoints::{Availability, DataPointTable};
 use crate::framework::{Formula, Framework, Indicator};
-
-/// Why a cell has, or has no, value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CellStatus {
-    /// Has a raw value.
-    Value,
-    /// A table the indicator reads is absent from this run's data.
-    SourceAbsent,
-    /// Nothing to compute from (for instance no closed petition to average).
-    NoData,
-    /// The denominator is below the indicator's `min_denominator`.
-    BelowMinDenominator,
-    /// A source it reads has no events in some quarter of its window.
-    NotCovered,
-    /// Set by scoring: every village has the same value this quarter, so
-    /// the indicator cannot tell them apart and is left out.
-    NoVariation,
-    /// Set by scoring: no value of its own, filled by the framework's
-    /// imputation (the township's mean or median).
-    Imputed,
-}
-
-impl CellStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CellStatus::Value => "value",
-            CellStatus::SourceAbsent => "source_absent",
-            CellStatus::NoData => "no_data",
-            CellStatus::BelowMinDenominator => "below_min_denominator",
-            CellStatus::NotCovered => "not_covered",
-            CellStatus::NoVariation => "no_variation",
-            CellStatus::Imputed => "imputed",
-        }
-    }
-}
-
-/// One indicator's raw values, per village in data-point-table order.
-#[derive(Debug, Clone)]
-pub struct IndicatorValues {
-    pub id: String,
-    pub raw: Vec<Option<f64>>,
-    pub status: Vec<CellStatus>,
-    /// The numerator and denominator of a rate or share where the cell has
-    /// a value (for shrinkage); empty for other formulas.
-    pub numerator: Vec<Option<f64>>,
-    pub denominator: Vec<Option<f64>>,
-}
+use crate::model::{Availability, CellStatus, DataPointTable, IndicatorValues};
 
 /// Computes every indicator of the framework.
 pub fn compute(framework: &Framework, table: &DataPointTable) -> Vec<IndicatorValues> {

@@ -23,8 +23,8 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{Catalog, TableLocation};
 use crate::contract::{Check, Column, Conversion, Kind, Table};
+use crate::digest::hex;
 use crate::error::{Error, Result, SchemaProblem};
-use crate::framework::hex;
 use crate::period::Quarter;
 
 /// Source dates outside these bounds are rejected as `out_of_range`.
@@ -232,9 +232,9 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             .iter()
             .map(|b| b.project(&(0..b.num_columns() - 1).collect::<Vec<_>>()))
             .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Output {
+            .map_err(|e| Error::Arrow {
                 context: format!("collecting rejects of {}", t.name),
-                message: e.to_string(),
+                source: e,
             })?;
         if rows_rejected > 0 {
             rejects.push(Rejects {
@@ -309,9 +309,9 @@ async fn validation_counts(
     for b in &batches {
         let reasons =
             datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).map_err(|e| {
-                Error::Output {
+                Error::Arrow {
                     context: context.clone(),
-                    message: e.to_string(),
+                    source: e,
                 }
             })?;
         let reasons = reasons.as_string::<i32>();
@@ -378,7 +378,7 @@ async fn collect_rejects(
 
 /// The distinct non-null ids of the rejected rows, as a one-column batch.
 fn rejected_ids(rejects: &[RecordBatch], t: &Table, key_type: &DataType) -> Result<RecordBatch> {
-    let fail = |message: String| Error::Output {
+    let fail = |message: String| Error::Internal {
         context: format!("collecting the rejected ids of {}", t.name),
         message,
     };
@@ -447,7 +447,7 @@ pub fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
         return Err(Error::Input {
             path: p.clone(),
             message: format!(
-                "the {} directory holds no .parquet file; put the extract there, or remove the directory if the source is not available this run",
+                "the { } directory holds no .parquet file; put the extract there, or remove the directory if the source is not available this run",
                 loc.table.name
             ),
         });

@@ -16,18 +16,18 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::datapoints::Village;
+use crate::digest;
 use crate::error::{Error, Result};
-use crate::framework::{Framework, hex};
+use crate::framework::Framework;
 use crate::ingest::Rejects;
+use crate::model::Village;
 use crate::scoring::{Scores, listing_order};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn fmt_num(x: Option<f64>) -> String {
-    x.map(|x| format!("{:.*}", crate::scoring::INDEX_DECIMALS as usize, x))
+    x.map(|x| format!("{:.*}", crate::engine::rank::INDEX_DECIMALS as usize, x))
         .unwrap_or_default()
 }
 
@@ -79,9 +79,9 @@ pub fn write_ranking(
         ]
         .map(String::from),
     );
-    let csv_err = |e: csv::Error| Error::Output {
+    let csv_err = |e: csv::Error| Error::Write {
         context: format!("writing {}", path.display()),
-        message: e.to_string(),
+        source: e.into(),
     };
     w.write_record(&header).map_err(csv_err)?;
     let ids = |drivers: &[crate::scoring::Driver]| {
@@ -107,7 +107,7 @@ pub fn write_ranking(
         ];
         row.extend(s.dimensions.iter().map(|d| fmt_num(*d)));
         let u = s.uncertainty;
-        let vetoes: Vec<&crate::scoring::method::Veto> = s
+        let vetoes: Vec<&crate::engine::method::Veto> = s
             .vetoes
             .iter()
             .map(|&k| &framework.scoring.vetoes[k])
@@ -163,9 +163,9 @@ pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Res
     let mut out = BufWriter::new(file);
     out.write_all(BOM).map_err(Error::io("writing", path))?;
     let mut w = csv::Writer::from_writer(out);
-    let csv_err = |e: csv::Error| Error::Output {
+    let csv_err = |e: csv::Error| Error::Write {
         context: format!("writing {}", path.display()),
-        message: e.to_string(),
+        source: e.into(),
     };
     w.write_record([
         "level",
@@ -289,17 +289,17 @@ pub fn scores_batch(
         Arc::new(Float64Array::from(shrunk)),
         Arc::new(StringArray::from(treatment)),
     ];
-    RecordBatch::try_new(schema, cols).map_err(|e| Error::Output {
+    RecordBatch::try_new(schema, cols).map_err(|e| Error::Write {
         context: "building scores".into(),
-        message: e.to_string(),
+        source: e.into(),
     })
 }
 
 /// Writes one record batch as Parquet (zstd).
 pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
-    let err = |e: parquet::errors::ParquetError| Error::Output {
+    let err = |e: parquet::errors::ParquetError| Error::Write {
         context: format!("writing {}", path.display()),
-        message: e.to_string(),
+        source: e.into(),
     };
     let file = File::create(path).map_err(Error::io("creating", path))?;
     let props = WriterProperties::builder()
@@ -318,9 +318,9 @@ pub fn write_rejects(dir: &Path, rejects: &Rejects) -> Result<PathBuf> {
     let file = File::create(&path).map_err(Error::io("creating", &path))?;
     let mut out = BufWriter::new(file);
     out.write_all(BOM).map_err(Error::io("writing", &path))?;
-    let err = |e: datafusion::arrow::error::ArrowError| Error::Output {
+    let err = |e: datafusion::arrow::error::ArrowError| Error::Write {
         context: format!("writing {}", path.display()),
-        message: e.to_string(),
+        source: e.into(),
     };
     let mut w = datafusion::arrow::csv::WriterBuilder::new()
         .with_header(true)
@@ -381,7 +381,7 @@ pub fn describe_outputs(dir: &Path) -> Result<Vec<OutputFile>> {
                     .to_string_lossy()
                     .replace('\\', "/"),
                 bytes: bytes.len() as u64,
-                sha256: hex(&Sha256::digest(&bytes)),
+                sha256: digest::sha256(&bytes),
             })
         })
         .collect()

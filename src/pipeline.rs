@@ -12,11 +12,12 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::contract::CONTRACT_VERSION;
-use crate::datapoints::{self, Availability, DataPointTable};
+use crate::datapoints;
 use crate::error::{Error, Result};
 use crate::framework::{DataPointSpec, Framework};
-use crate::indicators::{self, CellStatus};
+use crate::indicators;
 use crate::ingest::{self, Ingested, TableReport};
+use crate::model::{Availability, CellStatus, DataPointTable, IndicatorValues};
 use crate::outputs::{self, OutputFile};
 use crate::period::Quarter;
 use crate::report::{self, ReportInput, ReportOptions, Unavailable};
@@ -168,7 +169,7 @@ pub struct Assessment {
     pub ingested: Ingested,
     pub quarter: Quarter,
     pub table: DataPointTable,
-    pub values: Vec<indicators::IndicatorValues>,
+    pub values: Vec<IndicatorValues>,
     pub scores: Scores,
     /// The quarters before, oldest first, as far back as the report's
     /// trend reaches and the sources cover.
@@ -419,7 +420,7 @@ struct Assessed<'a> {
     framework: &'a Framework,
     ingested: &'a Ingested,
     table: &'a DataPointTable,
-    values: &'a [indicators::IndicatorValues],
+    values: &'a [IndicatorValues],
     scores: &'a Scores,
     history: &'a [PastQuarter],
 }
@@ -536,9 +537,9 @@ async fn write_all(dir: &Path, opts: &RunOptions, a: &Assessed<'_>) -> Result<()
         outputs: outputs::describe_outputs(dir)?,
     };
     let path = dir.join("manifest.json");
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Output {
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write {
         context: "writing manifest.json".into(),
-        message: e.to_string(),
+        source: e.into(),
     })?;
     std::fs::write(&path, json + "\n").map_err(Error::io("writing", &path))?;
     Ok(())

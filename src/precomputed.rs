@@ -13,12 +13,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::scoring::engine::{self, Leaf, LeafInput, Node, Orientation, Tree};
-use crate::scoring::impute::Imputation;
-use crate::scoring::method::{
+use crate::engine::aggregate::{self, Leaf, LeafInput, Node, Orientation, Tree};
+use crate::engine::impute::Imputation;
+use crate::engine::method::{
     Aggregation, IndicatorMethod, LevelMethod, Normalisation, Shrinkage, Treatment, WeightMethod,
 };
+use crate::error::{Error, Result};
 
 /// The methods applied to every indicator and level.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,11 +310,11 @@ pub fn score(p: &Precomputed) -> Result<Scored> {
                 counts: None,
                 imputable: vec![false; n],
             };
-            let prepared = engine::prepare(leaf, &input, &groups);
-            engine::normalise_leaf(leaf, &prepared.values, leaf.method.normalisation)
+            let prepared = aggregate::prepare(leaf, &input, &groups);
+            aggregate::normalise_leaf(leaf, &prepared.values, leaf.method.normalisation)
         })
         .collect();
-    let agg = engine::aggregate(&p.tree, &scores, n, None, None)
+    let agg = aggregate::aggregate(&p.tree, &scores, n, None, None)
         .map_err(|message| Error::Scoring { message })?;
     Ok(Scored {
         units: p.units.clone(),
@@ -331,9 +331,9 @@ pub fn score(p: &Precomputed) -> Result<Scored> {
 /// Writes the result as CSV: the unit id, each indicator's normalised
 /// value, each aggregate's value (shortest exact form; empty = missing).
 pub fn write(path: &Path, unit_column: &str, s: &Scored) -> Result<()> {
-    let err = |e: csv::Error| Error::Output {
+    let err = |e: csv::Error| Error::Write {
         context: format!("writing {}", path.display()),
-        message: e.to_string(),
+        source: e.into(),
     };
     let mut w = csv::Writer::from_path(path).map_err(err)?;
     let mut header = vec![unit_column.to_string()];

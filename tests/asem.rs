@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use qinglian::engine::method::{Aggregation, Normalisation, Treatment};
+use qinglian::engine::treatment::OutlierRule;
 use qinglian::precomputed::{self, Options};
-use qinglian::scoring::method::{Aggregation, Normalisation, Treatment};
-use qinglian::scoring::treatment::OutlierRule;
 
 fn peers() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/coinr-asem")

@@ -10,9 +10,10 @@ use common::handcalc::{handcalc_district, handcalc_framework};
 use common::*;
 use datafusion::prelude::SessionContext;
 use qinglian::catalog::Catalog;
-use qinglian::datapoints::{self, DataPointTable};
+use qinglian::datapoints;
 use qinglian::framework::Framework;
 use qinglian::ingest;
+use qinglian::model::{Availability, DataPointTable};
 use qinglian::period::Quarter;
 
 async fn compute(d: &District, fw: &Framework, q: &str) -> DataPointTable {
@@ -102,7 +103,7 @@ async fn an_absent_source_leaves_its_data_points_unavailable_not_zero() {
     assert_eq!(row(&t, "trd_budget_sum"), vec![None, None, None]);
     assert!(matches!(
         t.availability["trd_budget_sum"],
-        datapoints::Availability::SourceAbsent(ref s) if s == "trading"
+        Availability::SourceAbsent(ref s) if s == "trading"
     ));
     assert_eq!(row(&t, "pet_acc"), vec![Some(1.0), Some(1.0), Some(0.0)]);
 }
@@ -136,25 +137,22 @@ async fn a_source_that_ends_early_is_not_covered_not_zero() {
     assert_eq!(row(&t, "trd_budget_sum"), vec![None, None, None]);
     assert!(matches!(
         t.availability["trd_budget_sum"],
-        datapoints::Availability::NotCovered(ref s) if s == "trading"
+        Availability::NotCovered(ref s) if s == "trading"
     ));
     assert_eq!(row(&t, "pet_acc"), vec![Some(1.0), Some(1.0), Some(0.0)]);
     // The four quarters before 2026Q3 reach back to 2025Q3; petitions start
     // in 2025Q2 (p7), so the trailing window is covered.
     assert!(matches!(
         t.availability["pet_acc_trail"],
-        datapoints::Availability::Available
+        Availability::Available
     ));
     // In 2025Q3 the window reaches back to 2024Q3, before the first petition.
     let t = compute(&d, &handcalc_framework(), "2025Q3").await;
     assert!(matches!(
         t.availability["pet_acc_trail"],
-        datapoints::Availability::NotCovered(_)
+        Availability::NotCovered(_)
     ));
-    assert!(matches!(
-        t.availability["pet_acc"],
-        datapoints::Availability::Available
-    ));
+    assert!(matches!(t.availability["pet_acc"], Availability::Available));
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ fn every_default_indicator_is_documented() {
         let counted = i.gate().is_none()
             && matches!(
                 i.method.normalisation,
-                qinglian::scoring::method::Normalisation::Deduction { .. }
+                qinglian::engine::method::Normalisation::Deduction { .. }
             );
         if !counted && (i.gate().is_none() || i.min_denominator.is_none()) {
             lack.push("min_denominator (with a denominator or basis)");

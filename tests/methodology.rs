@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{copy_dir, repo};
-use qinglian::indicators::CellStatus;
+use qinglian::engine::rank::Tier;
+use qinglian::engine::shrinkage::{self, Model};
+use qinglian::engine::treatment::CellTreatment;
+use qinglian::engine::weights;
+use qinglian::model::CellStatus;
 use qinglian::pipeline::{self, Assessment, RunOptions};
-use qinglian::scoring::shrinkage::{self, Model};
-use qinglian::scoring::treatment::CellTreatment;
-use qinglian::scoring::{Tier, weights};
 
 /// A copy of the default framework (and its SQL) with `edit` applied to
 /// framework.toml and `keys` inserted into indicators (`(id, "key = value")`).
@@ -302,7 +303,7 @@ async fn imputation_fills_a_village_gap_with_the_township_median() {
                 .filter(|(_, x)| &x.township_code == town)
                 .map(|(i, _)| shrunk[i])
                 .collect();
-            let m = qinglian::scoring::median(&vals).unwrap();
+            let m = qinglian::engine::rank::median(&vals).unwrap();
             assert_eq!(a.scores.indicators[k].prepared.values[v], Some(m));
         }
     }

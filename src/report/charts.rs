@@ -12,7 +12,7 @@ use plotters_backend::text_anchor::{HPos, Pos, VPos};
 
 use super::canvas::{Record, canvas};
 use super::font::FAMILY;
-use crate::scoring::Tier;
+use crate::engine::rank::Tier;
 
 pub type Drawn = Result<Record, Box<dyn std::error::Error>>;
 

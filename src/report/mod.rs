@@ -20,12 +20,12 @@ use plotters::style::RGBColor;
 use serde::Serialize;
 
 use crate::alerts::{Alert, AlertKind};
-use crate::datapoints::{DataPointTable, Village};
+use crate::engine::rank::{self, Tier, TierRule, mean, median_of};
 use crate::error::{Error, Result};
-use crate::framework::{Framework, TierRule};
-use crate::indicators::{CellStatus, IndicatorValues};
+use crate::framework::Framework;
 use crate::ingest::Ingested;
-use crate::scoring::{self, PastQuarter, Scores, Tier, listing_order, mean, median_of};
+use crate::model::{CellStatus, DataPointTable, IndicatorValues, Village};
+use crate::scoring::{self, PastQuarter, Scores, listing_order};
 use canvas::Record;
 use privacy::SmallCells;
 
@@ -117,17 +117,17 @@ const STRINGS: &str = include_str!(concat!(
 /// The wording of one language (`reports/templates/strings.toml`).
 pub fn strings(lang: Lang) -> Result<BTreeMap<String, String>> {
     let mut all: BTreeMap<String, BTreeMap<String, String>> =
-        toml::from_str(STRINGS).map_err(|e| Error::Output {
+        toml::from_str(STRINGS).map_err(|e| Error::Write {
             context: "reading the report's strings.toml".into(),
-            message: e.to_string(),
+            source: e.into(),
         })?;
     let key = match lang {
         Lang::Zh => "zh",
         Lang::En => "en",
     };
-    all.remove(key).ok_or_else(|| Error::Output {
+    all.remove(key).ok_or_else(|| Error::Internal {
         context: "reading the report's strings.toml".into(),
-        message: format!("no [{key}] table"),
+        message: format!("no [{key }] table"),
     })
 }
 
@@ -152,9 +152,9 @@ impl Words {
 }
 
 fn out_err(context: &str) -> impl Fn(Box<dyn std::error::Error>) -> Error + '_ {
-    move |e| Error::Output {
+    move |e| Error::Write {
         context: context.to_string(),
-        message: e.to_string(),
+        source: e.to_string().into(),
     }
 }
 
@@ -441,7 +441,7 @@ impl Charts<'_> {
         let svg = record.svg(name, title);
         let png = record
             .png(self.png_scale)
-            .map_err(|message| Error::Output {
+            .map_err(|message| Error::Internal {
                 context: format!("drawing chart {name}.png"),
                 message,
             })?;
@@ -466,7 +466,7 @@ impl Charts<'_> {
 fn render(env: &minijinja::Environment, name: &str, ctx: minijinja::Value) -> Result<String> {
     env.get_template(name)
         .and_then(|t| t.render(ctx))
-        .map_err(|e| Error::Output {
+        .map_err(|e| Error::Internal {
             context: format!("rendering the report template {name}"),
             message: format!("{e:#}"),
         })
@@ -475,9 +475,9 @@ fn render(env: &minijinja::Environment, name: &str, ctx: minijinja::Value) -> Re
 fn environment(words: &Words) -> Result<minijinja::Environment<'static>> {
     let mut env = minijinja::Environment::new();
     for (name, text) in TEMPLATES {
-        env.add_template(name, text).map_err(|e| Error::Output {
+        env.add_template(name, text).map_err(|e| Error::Write {
             context: format!("loading the report template {name}"),
-            message: e.to_string(),
+            source: e.into(),
         })?;
     }
     env.add_global("t", minijinja::Value::from_serialize(&words.t));
@@ -675,7 +675,7 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
         let mut ranks: BTreeMap<&str, u32> = BTreeMap::new();
         let mut list: Vec<(&str, f64)> = township_means
             .iter()
-            .filter_map(|t| Some((t.0, scoring::rounded(pick(t)?))))
+            .filter_map(|t| Some((t.0, rank::rounded(pick(t)?))))
             .collect();
         list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
         for (i, (code, m)) in list.iter().enumerate() {
@@ -1099,13 +1099,13 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
     let district_raw_medians: Vec<Option<f64>> = input
         .values
         .iter()
-        .map(|iv| scoring::median(&iv.raw))
+        .map(|iv| rank::median(&iv.raw))
         .collect();
     let mut township_raw_medians: BTreeMap<(&str, usize), Option<f64>> = BTreeMap::new();
     for (code, members) in &groups {
         for (k, iv) in input.values.iter().enumerate() {
             let raw: Vec<Option<f64>> = members.iter().map(|&v| iv.raw[v]).collect();
-            township_raw_medians.insert((code, k), scoring::median(&raw));
+            township_raw_medians.insert((code, k), rank::median(&raw));
         }
     }
     let dimension_medians: Vec<Option<f64>> = (0..framework.dimensions.len())
@@ -1197,7 +1197,7 @@ pub fn write(dir: &Path, input: &ReportInput, opts: &ReportOptions) -> Result<Wr
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(Error::Output {
+                    Err(Error::Internal {
                         context: "writing the village pages".into(),
                         message: "a page-writing thread panicked".into(),
                     })
@@ -1543,9 +1543,9 @@ fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
 }
 
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
-    move |e| Error::Output {
+    move |e| Error::Write {
         context: format!("writing {}", path.display()),
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::datapoints::DataPointTable;
 use crate::framework::{Aggregate, DataPointSpec, Framework};
+use crate::model::DataPointTable;
 
 /// The data points that count petitions in this quarter's table.
 pub fn petition_counts(framework: &Framework, table: &DataPointTable) -> BTreeSet<String> {
@@ -51,7 +51,7 @@ pub fn hidden_cells(
     rule: SmallCells,
     framework: &Framework,
     table: &DataPointTable,
-    values: &[crate::indicators::IndicatorValues],
+    values: &[crate::model::IndicatorValues],
 ) -> Vec<Vec<bool>> {
     let counts = petition_counts(framework, table);
     framework

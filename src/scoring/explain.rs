@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Change, Driver, Scores};
-use crate::datapoints::Village;
+use crate::model::Village;
 
 /// How many drivers of a change are kept per village.
 pub const DRIVERS: usize = 3;
@@ -60,9 +60,9 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::CellStatus;
-    use crate::scoring::engine::Prepared;
-    use crate::scoring::treatment::CellTreatment;
+    use crate::engine::aggregate::Prepared;
+    use crate::engine::treatment::CellTreatment;
+    use crate::model::CellStatus;
     use crate::scoring::{Cell, IndicatorScoring, Tier, VillageScore};
 
     fn village(code: &str) -> Village {

@@ -1,5 +1,5 @@
 //! Scoring: the framework's indicators → dimensions → index for one
-//! quarter, on the engine in `engine` (methods chosen per indicator and per
+//! quarter, on the framework-free engine in `crate::engine` (methods chosen per indicator and per
 //! level in the framework, see `method` and docs/methodology.md), then
 //! ranks, tiers, vetoes, explanations and the Monte Carlo rank intervals.
 //!
@@ -20,74 +20,26 @@
 //!   "1, 2, 2, 4"); listing order within a tie is by village code. Tiers
 //!   use the index as printed, then vetoes cap them.
 
-pub mod engine;
 pub mod explain;
-pub mod impute;
-pub mod method;
-pub mod normalise;
-pub mod shrinkage;
-pub mod treatment;
-pub mod uncertainty;
-pub mod weights;
 
 use std::collections::BTreeMap;
 
-use crate::datapoints::{DataPointTable, Village};
+use crate::engine::aggregate::{
+    self as engine, Counts, Leaf, LeafInput, Node, Orientation, Prepared, Tree,
+};
+use crate::engine::method::VetoOn;
+use crate::engine::rank::{RankUncertainty, Tier, competition_ranks, median, rounded, tier};
+use crate::engine::shrinkage;
+use crate::engine::treatment::CellTreatment;
+use crate::engine::uncertainty;
 use crate::error::{Error, Result};
-use crate::framework::{Direction, Formula, Framework, TierRule};
-use crate::indicators::{CellStatus, IndicatorValues};
-use engine::{Counts, Leaf, LeafInput, Node, Orientation, Prepared, Tree};
-use method::{CapTier, VetoOn};
-use treatment::CellTreatment;
-
-/// Decimals of the index as printed in `ranking.csv`; ranks and tiers use
-/// the index rounded to them, so two rows that show the same index share a
-/// rank and a row's tier agrees with the number it shows.
-pub const INDEX_DECIMALS: i32 = 4;
+use crate::framework::{Direction, Formula, Framework};
+use crate::model::{CellStatus, DataPointTable, IndicatorValues, Village};
 
 /// An indicator gaining or losing less than this many index points
 /// against the median village (0.00 as printed) explains nothing and is
 /// not listed among a village's strengths or weaknesses.
 pub const EXPLAIN_MIN_POINTS: f64 = 0.005;
-
-/// The index as printed, ranked and tiered.
-pub fn rounded(index: f64) -> f64 {
-    let scale = 10f64.powi(INDEX_DECIMALS);
-    (index * scale).round() / scale
-}
-
-/// Red, yellow or green (or not ranked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tier {
-    Green,
-    Yellow,
-    Red,
-    InsufficientData,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Green => "green",
-            Tier::Yellow => "yellow",
-            Tier::Red => "red",
-            Tier::InsufficientData => "insufficient_data",
-        }
-    }
-
-    /// This tier capped by a veto (never better than `cap`).
-    pub fn capped(self, cap: CapTier) -> Tier {
-        let cap = match cap {
-            CapTier::Yellow => Tier::Yellow,
-            CapTier::Red => Tier::Red,
-        };
-        if self == Tier::InsufficientData {
-            self
-        } else {
-            self.max(cap)
-        }
-    }
-}
 
 /// One village × indicator cell after scoring.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,18 +63,6 @@ pub struct Cell {
 pub struct Driver {
     pub indicator: usize,
     pub points: f64,
-}
-
-/// A village's Monte Carlo results.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RankUncertainty {
-    pub median: u32,
-    pub p05: u32,
-    pub p95: u32,
-    /// Share of runs in which the village keeps its tier.
-    pub tier_probability: f64,
-    /// `tier_probability` below the framework's `certain_at`.
-    pub uncertain: bool,
 }
 
 /// A village's change against the previous quarter.
@@ -228,33 +168,6 @@ pub struct PastQuarter {
     pub quarter: crate::period::Quarter,
     pub villages: Vec<Village>,
     pub scores: Scores,
-}
-
-/// The median of the values present (mean of the middle two for an even
-/// count); `None` without values.
-pub fn median(raw: &[Option<f64>]) -> Option<f64> {
-    median_of(&raw.iter().flatten().copied().collect::<Vec<_>>())
-}
-
-/// The median of `v` (mean of the middle two for an even count); `None`
-/// when empty.
-pub fn median_of(v: &[f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
-}
-
-/// The mean of `v`; `None` when empty.
-pub fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// The framework as an engine tree: indicators under their dimensions
@@ -633,108 +546,4 @@ pub fn listing_order(scores: &[VillageScore], villages: &[Village]) -> Vec<usize
             .then_with(|| villages[a].code.cmp(&villages[b].code))
     });
     order
-}
-
-/// Competition ranks ("1, 2, 2, 4") of `members` by index as printed,
-/// highest first; ties listed by code.
-pub fn competition_ranks(
-    index: &[Option<f64>],
-    members: &[usize],
-    codes: &[&str],
-) -> Vec<(usize, u32)> {
-    let mut ranked: Vec<(usize, f64)> = members
-        .iter()
-        .filter_map(|&i| index[i].map(|x| (i, rounded(x))))
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| codes[a.0].cmp(codes[b.0])));
-    let mut out = Vec::with_capacity(ranked.len());
-    let mut rank = 0u32;
-    let mut prev: Option<f64> = None;
-    for (pos, (i, x)) in ranked.into_iter().enumerate() {
-        if prev != Some(x) {
-            rank = u32::try_from(pos + 1).unwrap_or(u32::MAX);
-            prev = Some(x);
-        }
-        out.push((i, rank));
-    }
-    out
-}
-
-/// A ranked village's tier.
-pub fn tier(rule: TierRule, index: f64, rank: u32, ranked: usize) -> Tier {
-    match rule {
-        TierRule::Thresholds { green, yellow } => {
-            if index >= green {
-                Tier::Green
-            } else if index >= yellow {
-                Tier::Yellow
-            } else {
-                Tier::Red
-            }
-        }
-        TierRule::Quantiles { red, yellow } => {
-            // The lowest ceil(red·n) ranks are red, the next ceil((red+yellow)·n) − that yellow.
-            // (0.1 + 0.2)·10 is 3.0000000000000004 in floating point: shave
-            // the noise before rounding up.
-            let n = ranked as f64;
-            let count = |share: f64| (share * n - 1e-9).ceil().max(0.0) as usize;
-            let red_from = ranked.saturating_sub(count(red));
-            let yellow_from = ranked.saturating_sub(count(red + yellow));
-            let r = rank as usize;
-            if r > red_from {
-                Tier::Red
-            } else if r > yellow_from {
-                Tier::Yellow
-            } else {
-                Tier::Green
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians_by_hand() {
-        assert_eq!(median(&[Some(3.0), None, Some(1.0), Some(2.0)]), Some(2.0));
-        assert_eq!(
-            median(&[Some(4.0), Some(1.0), Some(2.0), Some(10.0)]),
-            Some(3.0)
-        );
-        assert_eq!(median(&[None]), None);
-    }
-
-    #[test]
-    fn ranks_use_the_index_as_printed() {
-        assert_eq!(rounded(84.99996), 85.0);
-        assert_eq!(rounded(12.34564), 12.3456);
-        let t = TierRule::Thresholds {
-            green: 85.0,
-            yellow: 70.0,
-        };
-        // Shown as 85.0000, so green.
-        assert_eq!(tier(t, rounded(84.99996), 1, 1), Tier::Green);
-    }
-
-    #[test]
-    fn tiers_by_rule() {
-        let t = TierRule::Thresholds {
-            green: 85.0,
-            yellow: 70.0,
-        };
-        assert_eq!(tier(t, 85.0, 1, 10), Tier::Green);
-        assert_eq!(tier(t, 84.9, 1, 10), Tier::Yellow);
-        assert_eq!(tier(t, 69.99, 1, 10), Tier::Red);
-        let q = TierRule::Quantiles {
-            red: 0.1,
-            yellow: 0.2,
-        };
-        // 10 ranked: rank 10 red, ranks 8-9 yellow, 1-7 green.
-        assert_eq!(tier(q, 0.0, 10, 10), Tier::Red);
-        assert_eq!(tier(q, 0.0, 9, 10), Tier::Yellow);
-        assert_eq!(tier(q, 0.0, 8, 10), Tier::Yellow);
-        assert_eq!(tier(q, 0.0, 7, 10), Tier::Green);
-    }
 }

@@ -30,10 +30,11 @@ pub(crate) use common::*;
 use datafusion::prelude::SessionContext;
 use qinglian::catalog::Catalog;
 pub(crate) use qinglian::contract::Table;
-use qinglian::datapoints::{self, DataPointTable};
+use qinglian::datapoints;
 use qinglian::framework::Framework;
 use qinglian::indicators;
 use qinglian::ingest;
+use qinglian::model::{Availability, DataPointTable};
 use qinglian::period::Quarter;
 
 /// Writes `table` from a header and rows of cells in the header's order:
@@ -173,7 +174,7 @@ async fn every_default_data_point_matches_hand_computation() {
     for (id, want) in expected_datapoints() {
         assert_eq!(
             t.availability.get(id),
-            Some(&datapoints::Availability::Available),
+            Some(&Availability::Available),
             "{id}"
         );
         let got = &t.values[id];

@@ -194,7 +194,7 @@ pub fn prepare(leaf: &Leaf, input: &LeafInput, groups: &[&str]) -> Prepared {
     let mut centre = None;
     let values = match leaf.orientation {
         Orientation::TwoSided { target } => {
-            centre = target.or_else(|| super::median(&shrunk));
+            centre = target.or_else(|| super::rank::median(&shrunk));
             match centre {
                 Some(c) => shrunk.iter().map(|x| x.map(|x| (x - c).abs())).collect(),
                 None => shrunk.clone(),
@@ -538,9 +538,9 @@ fn tree_value(agg: &Aggregated, node: usize, unit: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scoring::method::Treatment;
-    use crate::scoring::treatment::OutlierRule;
-    use crate::scoring::weights::Comparison;
+    use crate::engine::method::Treatment;
+    use crate::engine::treatment::OutlierRule;
+    use crate::engine::weights::Comparison;
 
     const TOL: f64 = 1e-12;
 

@@ -48,8 +48,8 @@ pub fn impute(
         .filter_map(|(g, v)| {
             let stat = match how {
                 Imputation::None => None,
-                Imputation::GroupMean => super::mean(&v),
-                Imputation::GroupMedian => super::median_of(&v),
+                Imputation::GroupMean => super::rank::mean(&v),
+                Imputation::GroupMedian => super::rank::median_of(&v),
             };
             stat.map(|s| (g, s))
         })

@@ -19,9 +19,9 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::engine::{self, Prepared, Tree, Weights};
+use super::aggregate::{self as engine, Prepared, Tree, Weights};
 use super::method::{Aggregation, CapTier, Uncertainty};
-use super::{RankUncertainty, Tier, competition_ranks};
+use super::rank::{RankUncertainty, Tier, competition_ranks};
 
 /// What the simulation needs from the nominal scoring.
 #[derive(Debug)]
