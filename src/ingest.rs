@@ -447,7 +447,7 @@ pub fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
         return Err(Error::Input {
             path: p.clone(),
             message: format!(
-                "the { } directory holds no .parquet file; put the extract there, or remove the directory if the source is not available this run",
+                "the {} directory holds no .parquet file; put the extract there, or remove the directory if the source is not available this run",
                 loc.table.name
             ),
         });

@@ -11,6 +11,7 @@
 //! (spreadsheet data, or COINr's examples) with the same engine.
 
 pub mod alerts;
+pub mod assessment;
 pub mod bench;
 pub mod calibration;
 pub mod catalog;
@@ -31,5 +32,6 @@ pub mod pipeline;
 pub mod precomputed;
 pub mod report;
 pub mod scoring;
+pub mod standings;
 
 pub use error::{Error, ErrorKind, Result};

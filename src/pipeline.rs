@@ -4,24 +4,23 @@
 
 use std::path::{Path, PathBuf};
 
-use datafusion::execution::context::SessionConfig;
-use datafusion::execution::memory_pool::FairSpillPool;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::SessionContext;
-use serde::Serialize;
-
+pub use crate::assessment::Assessment;
 use crate::catalog::Catalog;
-use crate::contract::CONTRACT_VERSION;
 use crate::datapoints;
 use crate::error::{Error, Result};
 use crate::framework::{DataPointSpec, Framework};
 use crate::indicators;
-use crate::ingest::{self, Ingested, TableReport};
-use crate::model::{Availability, CellStatus, DataPointTable, IndicatorValues};
-use crate::outputs::{self, OutputFile};
+use crate::ingest::{self, Ingested};
+use crate::model::DataPointTable;
+use crate::outputs;
 use crate::period::Quarter;
-use crate::report::{self, ReportInput, ReportOptions, Unavailable};
-use crate::scoring::{self, PastQuarter, Scores, TierCounts};
+use crate::report::{self, ReportOptions};
+use crate::scoring::{self, PastQuarter, Scores};
+use crate::standings;
+use datafusion::execution::context::SessionConfig;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::SessionContext;
 
 /// What to run on.
 #[derive(Debug, Clone)]
@@ -134,59 +133,6 @@ pub fn explain(framework: &Framework) -> String {
     out
 }
 
-#[derive(Debug, Serialize)]
-struct Manifest<'a> {
-    tool: &'static str,
-    version: &'static str,
-    contract_version: u32,
-    quarter: String,
-    run_at: String,
-    data_dir: String,
-    catalog: Option<String>,
-    inputs: &'a [TableReport],
-    rows_rejected: u64,
-    framework: FrameworkInfo,
-    indicators_unavailable: Vec<Unavailable>,
-    villages: TierCounts,
-    outputs: Vec<OutputFile>,
-}
-
-#[derive(Debug, Serialize)]
-struct FrameworkInfo {
-    id: String,
-    version: String,
-    dir: String,
-    sha256: String,
-    dimensions: usize,
-    indicators: usize,
-    datapoints: usize,
-}
-
-/// A quarter assessed in memory: everything a report is written from.
-pub struct Assessment {
-    pub framework: Framework,
-    pub catalog: Catalog,
-    pub ingested: Ingested,
-    pub quarter: Quarter,
-    pub table: DataPointTable,
-    pub values: Vec<IndicatorValues>,
-    pub scores: Scores,
-    /// The quarters before, oldest first, as far back as the report's
-    /// trend reaches and the sources cover.
-    pub history: Vec<PastQuarter>,
-}
-
-impl std::fmt::Debug for Assessment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Assessment")
-            .field("framework", &self.framework.meta.id)
-            .field("quarter", &self.quarter)
-            .field("villages", &self.table.villages.len())
-            .field("indicators", &self.values.len())
-            .finish_non_exhaustive()
-    }
-}
-
 /// Loads, ingests, computes and scores one quarter without writing
 /// anything (`run` publishes it; `calibrate` measures it).
 pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
@@ -275,6 +221,8 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
             &previous.villages,
         );
     }
+    let unavailable = scoring::diagnosis::unavailable(&framework, &table, &scores);
+    let alerts = crate::alerts::alerts(&framework, &table.villages, &scores);
     Ok(Assessment {
         framework,
         catalog,
@@ -284,6 +232,8 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         values,
         scores,
         history,
+        unavailable,
+        alerts,
     })
 }
 
@@ -294,16 +244,8 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(out) = &opts.out_dir {
         outputs::recover_interrupted_runs(out);
     }
-    let Assessment {
-        framework,
-        catalog,
-        ingested,
-        quarter,
-        table,
-        values,
-        scores,
-        history,
-    } = assess(opts).await?;
+    let assessment = assess(opts).await?;
+    let quarter = assessment.quarter;
 
     let out_dir = opts
         .out_dir
@@ -313,35 +255,33 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         std::fs::create_dir_all(parent).map_err(Error::io("creating", parent))?;
     }
     outputs::recover_interrupted_runs(&out_dir);
-    refuse_foreign_output(&out_dir)?;
+    outputs::refuse_foreign_output(&out_dir)?;
     let staged = outputs::sibling(&out_dir, "partial");
     if staged.exists() {
         std::fs::remove_dir_all(&staged).map_err(Error::io("removing", &staged))?;
     }
     std::fs::create_dir_all(&staged).map_err(Error::io("creating", &staged))?;
-    let assessed = Assessed {
-        catalog: &catalog,
-        framework: &framework,
-        ingested: &ingested,
-        table: &table,
-        values: &values,
-        scores: &scores,
-        history: &history,
-    };
-    let result = write_all(&staged, opts, &assessed).await;
+    let result = write_all(&staged, opts, &assessment);
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staged);
         return Err(e);
     }
     outputs::publish(&staged, &out_dir)?;
+    let rows_rejected = assessment.rows_rejected();
 
+    let Assessment {
+        framework,
+        table,
+        scores,
+        ..
+    } = assessment;
     let ranked = scores.villages.iter().filter(|s| s.rank.is_some()).count();
     Ok(RunOutcome {
         quarter,
         out_dir,
         villages: table.villages.len(),
         ranked,
-        rows_rejected: ingested.tables.iter().map(|t| t.rows_rejected).sum(),
+        rows_rejected,
         scores,
         table,
         framework,
@@ -387,160 +327,22 @@ fn choose_quarter(
     }
 }
 
-/// The output directory is replaced whole: refuse one that holds anything
-/// but a previous report, so `--out .` cannot wipe a working directory.
-fn refuse_foreign_output(out: &Path) -> Result<()> {
-    if !out.exists() {
-        return Ok(());
-    }
-    if !out.is_dir() {
-        return Err(Error::Request(format!(
-            "--out {} is a file; pass a directory for the report",
-            out.display()
-        )));
-    }
-    let is_report = out.join("manifest.json").is_file();
-    let is_empty = std::fs::read_dir(out)
-        .map_err(Error::io("listing", out))?
-        .next()
-        .is_none();
-    if out.is_dir() && (is_report || is_empty) {
-        Ok(())
-    } else {
-        Err(Error::Request(format!(
-            "--out {} exists and is not a qinglian report (no manifest.json); a run replaces its output directory whole, so choose a new or empty directory",
-            out.display()
-        )))
-    }
-}
-
-/// What `write_all` writes from.
-struct Assessed<'a> {
-    catalog: &'a Catalog,
-    framework: &'a Framework,
-    ingested: &'a Ingested,
-    table: &'a DataPointTable,
-    values: &'a [IndicatorValues],
-    scores: &'a Scores,
-    history: &'a [PastQuarter],
-}
-
-/// The indicators left out of the quarter for every village, and why.
-pub fn unavailable(
-    framework: &Framework,
-    table: &DataPointTable,
-    scores: &Scores,
-) -> Vec<Unavailable> {
-    let mut unavailable = Vec::new();
-    for (k, ind) in framework.indicators.iter().enumerate() {
-        let cells = &scores.cells[k];
-        let first = cells.first().map(|c| c.status);
-        let same = |st: CellStatus| cells.iter().all(|c| c.status == st);
-        let source_of = || {
-            [Some(&ind.numerator), ind.denominator.as_ref()]
-                .into_iter()
-                .flatten()
-                .find_map(|d| match table.availability.get(d) {
-                    Some(Availability::SourceAbsent(t) | Availability::NotCovered(t)) => {
-                        Some(t.clone())
-                    }
-                    _ => None,
-                })
-                .unwrap_or_default()
-        };
-        let reason = match first {
-            Some(CellStatus::SourceAbsent) if same(CellStatus::SourceAbsent) => {
-                Some(format!("source absent: {}", source_of()))
-            }
-            Some(CellStatus::NotCovered) if same(CellStatus::NotCovered) => Some(format!(
-                "source {} has no events in some quarter of the window",
-                source_of()
-            )),
-            _ if cells.iter().any(|c| c.status == CellStatus::NoVariation) => {
-                Some("no variation between villages this quarter".into())
-            }
-            _ if cells.iter().all(|c| c.normalised.is_none()) => {
-                Some("no village has a value this quarter".into())
-            }
-            _ => None,
-        };
-        if let Some(reason) = reason {
-            unavailable.push(Unavailable {
-                indicator: ind.id.clone(),
-                reason,
-            });
-        }
-    }
-    unavailable
-}
-
-async fn write_all(dir: &Path, opts: &RunOptions, a: &Assessed<'_>) -> Result<()> {
-    let Assessed {
-        catalog,
-        framework,
-        ingested,
-        table,
-        values,
-        scores,
-        history,
-    } = *a;
-    outputs::write_ranking(&dir.join("ranking.csv"), framework, &table.villages, scores)?;
+/// Writes every output of the assessment `a` into `dir` (the staging
+/// directory): the contract's files, then the report and its tables, then
+/// the manifest listing them all.
+fn write_all(dir: &Path, opts: &RunOptions, a: &Assessment) -> Result<()> {
+    let (framework, villages, scores) = (&a.framework, &a.table.villages, &a.scores);
+    outputs::write_ranking(&dir.join("ranking.csv"), framework, villages, scores)?;
     outputs::write_weights(&dir.join("weights.csv"), framework, scores)?;
-    let batch = outputs::scores_batch(framework, &table.villages, scores)?;
+    let batch = outputs::scores_batch(framework, villages, scores)?;
     outputs::write_parquet(&dir.join("scores.parquet"), &batch)?;
-    for r in &ingested.rejects {
+    for r in &a.ingested.rejects {
         outputs::write_rejects(&dir.join("rejects"), r)?;
     }
-    let unavailable = unavailable(framework, table, scores);
     if !opts.no_report {
-        let alerts = crate::alerts::alerts(framework, &table.villages, scores);
-        report::write(
-            dir,
-            &ReportInput {
-                framework,
-                table,
-                values,
-                scores,
-                history,
-                ingested,
-                unavailable: &unavailable,
-                alerts: &alerts,
-            },
-            &opts.report,
-        )?;
+        let standings = standings::compute(framework, &a.table, &a.values, scores, &a.history);
+        report::write(dir, a, &standings, &opts.report)?;
+        outputs::tables::write(dir, a, &standings)?;
     }
-
-    let manifest = Manifest {
-        tool: "qinglian",
-        version: env!("CARGO_PKG_VERSION"),
-        contract_version: CONTRACT_VERSION,
-        quarter: table.quarter.to_string(),
-        run_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        data_dir: opts.data_dir.to_string_lossy().into_owned(),
-        catalog: catalog
-            .file
-            .as_ref()
-            .map(|f| f.to_string_lossy().into_owned()),
-        inputs: &ingested.tables,
-        rows_rejected: ingested.tables.iter().map(|t| t.rows_rejected).sum(),
-        framework: FrameworkInfo {
-            id: framework.meta.id.clone(),
-            version: framework.meta.version.clone(),
-            dir: framework.dir.to_string_lossy().into_owned(),
-            sha256: framework.hash.clone(),
-            dimensions: framework.dimensions.len(),
-            indicators: framework.indicators.len(),
-            datapoints: framework.datapoints.len(),
-        },
-        indicators_unavailable: unavailable,
-        villages: TierCounts::of(scores),
-        outputs: outputs::describe_outputs(dir)?,
-    };
-    let path = dir.join("manifest.json");
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Write {
-        context: "writing manifest.json".into(),
-        source: e.into(),
-    })?;
-    std::fs::write(&path, json + "\n").map_err(Error::io("writing", &path))?;
-    Ok(())
+    outputs::manifest::write(dir, &opts.data_dir, a)
 }

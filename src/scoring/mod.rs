@@ -20,6 +20,7 @@
 //!   "1, 2, 2, 4"); listing order within a tie is by village code. Tiers
 //!   use the index as printed, then vetoes cap them.
 
+pub mod diagnosis;
 pub mod explain;
 
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@
 //! leaves the previous report intact. No output carries a person key.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,14 +17,20 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
+pub mod csv;
+pub mod manifest;
+pub mod publish;
+pub mod tables;
+
+pub use self::csv::CsvFile;
+pub use publish::{publish, recover_interrupted_runs, refuse_foreign_output, sibling};
+
 use crate::digest;
 use crate::error::{Error, Result};
 use crate::framework::Framework;
 use crate::ingest::Rejects;
 use crate::model::Village;
 use crate::scoring::{Scores, listing_order};
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn fmt_num(x: Option<f64>) -> String {
     x.map(|x| format!("{:.*}", crate::engine::rank::INDEX_DECIMALS as usize, x))
@@ -38,10 +44,6 @@ pub fn write_ranking(
     villages: &[Village],
     scores: &Scores,
 ) -> Result<()> {
-    let file = File::create(path).map_err(Error::io("creating", path))?;
-    let mut out = BufWriter::new(file);
-    out.write_all(BOM).map_err(Error::io("writing", path))?;
-    let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<String> = [
         "village_code",
         "village_name",
@@ -79,11 +81,7 @@ pub fn write_ranking(
         ]
         .map(String::from),
     );
-    let csv_err = |e: csv::Error| Error::Write {
-        context: format!("writing {}", path.display()),
-        source: e.into(),
-    };
-    w.write_record(&header).map_err(csv_err)?;
+    let mut w = CsvFile::create(path, &header)?;
     let ids = |drivers: &[crate::scoring::Driver]| {
         drivers
             .iter()
@@ -149,35 +147,28 @@ pub fn write_ranking(
                 .unwrap_or_default(),
             prev.map(|p| ids(&p.drivers)).unwrap_or_default(),
         ]);
-        w.write_record(&row).map_err(csv_err)?;
+        w.row(&row)?;
     }
-    w.flush().map_err(Error::io("writing", path))?;
-    Ok(())
+    w.finish()
 }
 
 /// Writes `weights.csv`: each dimension's and indicator's weight as the
 /// framework's method resolved it (entropy and AHP computed), its share
 /// within its parent, and its nominal share of the index.
 pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Result<()> {
-    let file = File::create(path).map_err(Error::io("creating", path))?;
-    let mut out = BufWriter::new(file);
-    out.write_all(BOM).map_err(Error::io("writing", path))?;
-    let mut w = csv::Writer::from_writer(out);
-    let csv_err = |e: csv::Error| Error::Write {
-        context: format!("writing {}", path.display()),
-        source: e.into(),
-    };
-    w.write_record([
-        "level",
-        "id",
-        "parent",
-        "method",
-        "aggregation",
-        "weight",
-        "share_of_parent",
-        "share_of_index",
-    ])
-    .map_err(csv_err)?;
+    let mut w = CsvFile::create(
+        path,
+        [
+            "level",
+            "id",
+            "parent",
+            "method",
+            "aggregation",
+            "weight",
+            "share_of_parent",
+            "share_of_index",
+        ],
+    )?;
     let dim_total: f64 = scores.dimension_weights.iter().sum();
     let dim_share = |d: usize| {
         if dim_total > 0.0 {
@@ -188,7 +179,7 @@ pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Res
     };
     let num = |x: f64| format!("{x:.6}");
     for (d, dim) in framework.dimensions.iter().enumerate() {
-        w.write_record([
+        w.row([
             "dimension",
             dim.id.as_str(),
             "index",
@@ -197,8 +188,7 @@ pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Res
             num(scores.dimension_weights[d]).as_str(),
             num(dim_share(d)).as_str(),
             num(dim_share(d)).as_str(),
-        ])
-        .map_err(csv_err)?;
+        ])?;
         let members: Vec<usize> = (0..framework.indicators.len())
             .filter(|&k| framework.indicators[k].dimension == dim.id)
             .collect();
@@ -209,7 +199,7 @@ pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Res
             } else {
                 0.0
             };
-            w.write_record([
+            w.row([
                 "indicator",
                 framework.indicators[k].id.as_str(),
                 dim.id.as_str(),
@@ -218,12 +208,10 @@ pub fn write_weights(path: &Path, framework: &Framework, scores: &Scores) -> Res
                 num(scores.indicators[k].weight).as_str(),
                 num(share).as_str(),
                 num(share * dim_share(d)).as_str(),
-            ])
-            .map_err(csv_err)?;
+            ])?;
         }
     }
-    w.flush().map_err(Error::io("writing", path))?;
-    Ok(())
+    w.finish()
 }
 
 /// The long-format scores as one record batch, ordered by village code and
@@ -315,9 +303,7 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
 pub fn write_rejects(dir: &Path, rejects: &Rejects) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(Error::io("creating", dir))?;
     let path = dir.join(format!("{}.csv", rejects.table));
-    let file = File::create(&path).map_err(Error::io("creating", &path))?;
-    let mut out = BufWriter::new(file);
-    out.write_all(BOM).map_err(Error::io("writing", &path))?;
+    let out = csv::create_with_bom(&path)?;
     let err = |e: datafusion::arrow::error::ArrowError| Error::Write {
         context: format!("writing {}", path.display()),
         source: e.into(),
@@ -385,112 +371,4 @@ pub fn describe_outputs(dir: &Path) -> Result<Vec<OutputFile>> {
             })
         })
         .collect()
-}
-
-/// Replaces `out` by `staged`. The previous output is moved aside first and
-/// moved back if the new one cannot be put in place, so a failure leaves
-/// the previous report as it was.
-pub fn publish(staged: &Path, out: &Path) -> Result<()> {
-    if !out.exists() {
-        return std::fs::rename(staged, out).map_err(Error::io("publishing", out));
-    }
-    let old = sibling(out, "old");
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(Error::io("removing", &old))?;
-    }
-    std::fs::rename(out, &old).map_err(Error::io("moving aside", out))?;
-    if let Err(e) = std::fs::rename(staged, out) {
-        let _ = std::fs::rename(&old, out);
-        return Err(Error::io("publishing", out)(e));
-    }
-    if let Err(e) = std::fs::remove_dir_all(&old) {
-        tracing::warn!(
-            "the previous report, moved to {}, could not be removed: {e}",
-            old.display()
-        );
-    }
-    Ok(())
-}
-
-/// Tidies what killed runs left beside `out` (their process gone; only
-/// where the OS shows live processes under `/proc`):
-/// - a staging directory (`.<name>.partial-<pid>`) is removed: it was never
-///   published;
-/// - a moved-aside report (`.<name>.old-<pid>`) is moved back when `out` is
-///   missing (the run was killed between moving the previous report aside
-///   and renaming the new one in), else removed (the new one was in place).
-pub fn recover_interrupted_runs(out: &Path) {
-    let proc = Path::new("/proc/self");
-    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
-        return;
-    };
-    if !proc.exists() {
-        return;
-    }
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let name = name.to_string_lossy();
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    let dead = |rest: &str| {
-        rest.parse::<u32>().is_ok_and(|pid| {
-            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
-        })
-    };
-    for path in entries {
-        let file = path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if let Some(rest) = file.strip_prefix(&format!(".{name}.partial-")) {
-            if dead(rest) {
-                match std::fs::remove_dir_all(&path) {
-                    Ok(()) => {
-                        tracing::info!("removed {}, left by an interrupted run", path.display())
-                    }
-                    Err(e) => tracing::warn!(
-                        "could not remove {}, left by an interrupted run: {e}",
-                        path.display()
-                    ),
-                }
-            }
-        } else if let Some(rest) = file.strip_prefix(&format!(".{name}.old-")) {
-            if !dead(rest) {
-                continue;
-            }
-            if !out.exists() {
-                match std::fs::rename(&path, out) {
-                    Ok(()) => tracing::warn!(
-                        "restored the previous report {} from {}, where a run killed while publishing left it",
-                        out.display(),
-                        path.display()
-                    ),
-                    Err(e) => tracing::warn!(
-                        "the previous report is in {}, left by a run killed while publishing, and could not be moved back: {e}",
-                        path.display()
-                    ),
-                }
-            } else if let Err(e) = std::fs::remove_dir_all(&path) {
-                tracing::warn!(
-                    "could not remove {}, left by an interrupted run: {e}",
-                    path.display()
-                );
-            }
-        }
-    }
-}
-
-/// `<parent>/.<name>.<tag>-<pid>`: a hidden sibling of `out`.
-pub fn sibling(out: &Path, tag: &str) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }

@@ -1,0 +1,289 @@
+//! What the pages are rendered from: serialisable views of rows, cells
+//! and changes with their display text and sort keys, the formatting of
+//! numbers and index changes, the text of drivers and alerts, and the
+//! chart writer that puts a drawn chart's SVG and PNG under `charts/`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Words;
+use super::canvas::Record;
+use crate::alerts::Alert;
+use crate::error::{Error, Result};
+use crate::framework::Framework;
+use crate::scoring::{Driver, TierCounts};
+
+#[derive(Debug, Serialize)]
+pub(super) struct ChartView {
+    pub(super) name: String,
+    pub(super) title: String,
+    pub(super) svg: String,
+    pub(super) png: String,
+    pub(super) svg_file: String,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub(super) struct ChangeView {
+    pub(super) text: String,
+    pub(super) class: &'static str,
+    pub(super) sort: String,
+}
+
+pub(super) fn change_view(d: Option<f64>, decimals: usize, higher_is_better: bool) -> ChangeView {
+    match d {
+        None => ChangeView::default(),
+        Some(d) => {
+            let shown = format!("{d:+.decimals$}");
+            let zero = shown
+                .trim_start_matches(['+', '-'])
+                .chars()
+                .all(|c| c == '0' || c == '.');
+            let class = if zero {
+                ""
+            } else if (d > 0.0) == higher_is_better {
+                "up"
+            } else {
+                "down"
+            };
+            ChangeView {
+                text: if zero { "±0".into() } else { shown },
+                class,
+                sort: format!("{d}"),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Cell {
+    pub(super) text: String,
+    pub(super) sort: String,
+}
+
+pub(super) fn num(x: Option<f64>, decimals: usize) -> String {
+    x.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
+}
+
+pub(super) fn sort_key(x: Option<f64>) -> String {
+    x.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct RankingRow {
+    pub(super) rank: String,
+    pub(super) rank_sort: String,
+    pub(super) name: String,
+    pub(super) code: String,
+    pub(super) township: String,
+    pub(super) href: String,
+    pub(super) index: String,
+    pub(super) index_sort: String,
+    pub(super) tier: &'static str,
+    pub(super) tier_label: String,
+    pub(super) tier_sort: usize,
+    pub(super) township_rank: String,
+    pub(super) township_rank_sort: String,
+    pub(super) interval: String,
+    pub(super) interval_sort: String,
+    pub(super) probability: String,
+    pub(super) probability_sort: String,
+    pub(super) change: ChangeView,
+    pub(super) rank_change: ChangeView,
+    pub(super) veto: String,
+    pub(super) dimensions: Vec<Cell>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct SummonsRow {
+    pub(super) name: String,
+    pub(super) township: String,
+    pub(super) href: String,
+    pub(super) index: String,
+    pub(super) rank: String,
+    pub(super) tier: &'static str,
+    pub(super) tier_label: String,
+    pub(super) reasons: String,
+    pub(super) weaknesses: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct TownshipRow {
+    pub(super) rank: u32,
+    pub(super) code: String,
+    pub(super) name: String,
+    pub(super) villages: usize,
+    pub(super) mean: String,
+    pub(super) median: String,
+    pub(super) range: String,
+    pub(super) sd: String,
+    pub(super) red: usize,
+    pub(super) previous_mean: String,
+    pub(super) change: ChangeView,
+    pub(super) rank_change: ChangeView,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Mover {
+    pub(super) name: String,
+    pub(super) township: String,
+    pub(super) href: String,
+    pub(super) index: String,
+    pub(super) change: ChangeView,
+    pub(super) rank_change: ChangeView,
+    pub(super) drivers: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct MoverGroup {
+    pub(super) title: String,
+    pub(super) rows: Vec<Mover>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct QualityRow {
+    pub(super) table: String,
+    pub(super) status: String,
+    pub(super) read: u64,
+    pub(super) accepted: u64,
+    pub(super) rejected: u64,
+    pub(super) reasons: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct UnavailableRow {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Summary {
+    #[serde(flatten)]
+    pub(super) villages: TierCounts,
+    pub(super) median_index: String,
+    pub(super) median_change: ChangeView,
+    pub(super) rows_rejected: u64,
+    pub(super) indicators_unavailable: usize,
+    /// Whether the framework runs Monte Carlo (else no tier-uncertain count).
+    pub(super) monte_carlo: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct FrameworkView {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) version: String,
+    pub(super) indicators: usize,
+    pub(super) dimensions: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct AlertView {
+    pub(super) kind: &'static str,
+    pub(super) text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct IndicatorRow {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) dimension: String,
+    pub(super) raw: String,
+    pub(super) raw_sort: String,
+    pub(super) masked: bool,
+    pub(super) township_median: String,
+    pub(super) district_median: String,
+    pub(super) score: String,
+    pub(super) score_sort: String,
+    pub(super) contribution: String,
+    pub(super) contribution_sort: String,
+    pub(super) status: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct VillageView {
+    pub(super) code: String,
+    pub(super) name: String,
+    pub(super) township: String,
+    pub(super) index: String,
+    pub(super) rank: String,
+    pub(super) tier: &'static str,
+    pub(super) tier_label: String,
+    pub(super) township_rank: String,
+    pub(super) interval: String,
+    pub(super) probability: String,
+    pub(super) index_previous: String,
+    pub(super) change: ChangeView,
+    pub(super) tier_previous: String,
+    pub(super) alerts: Vec<AlertView>,
+    pub(super) weaknesses: String,
+    pub(super) strengths: String,
+    pub(super) drivers: String,
+    pub(super) indicators: Vec<IndicatorRow>,
+}
+
+/// Indicators with their index points; an indicator whose value the
+/// public edition hides for this village is named without its points.
+pub(super) fn drivers_text(
+    framework: &Framework,
+    w: &Words,
+    drivers: &[Driver],
+    hidden: &dyn Fn(usize) -> bool,
+) -> String {
+    drivers
+        .iter()
+        .map(|d| {
+            let ind = &framework.indicators[d.indicator];
+            let name = w.pick(&ind.name_zh, &ind.name_en);
+            if hidden(d.indicator) {
+                name.to_string()
+            } else {
+                format!("{name} {:+.2}", d.points)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(w.pick("；", "; "))
+}
+
+pub(super) fn alert_text(a: &Alert, w: &Words) -> String {
+    w.pick(&a.detail_zh, &a.detail_en).to_string()
+}
+
+/// A chart drawn: its SVG inline, its files written.
+pub(super) struct Charts<'a> {
+    pub(super) dir: &'a Path,
+    /// Relative path from the page to `charts/`.
+    pub(super) prefix: &'static str,
+    pub(super) written: &'a mut Vec<(String, u64)>,
+    /// PNG pixels per chart pixel: 2 for the district charts (pasted into
+    /// documents), 1 for the village pages' (several hundred of them).
+    pub(super) png_scale: u32,
+}
+
+impl Charts<'_> {
+    pub(super) fn put(&mut self, name: &str, title: &str, record: Record) -> Result<ChartView> {
+        let svg = record.svg(name, title);
+        let png = record
+            .png(self.png_scale)
+            .map_err(|message| Error::Internal {
+                context: format!("drawing chart {name}.png"),
+                message,
+            })?;
+        let chart_dir = self.dir.join("charts");
+        for (ext, bytes) in [("svg", svg.as_bytes()), ("png", png.as_slice())] {
+            let file = format!("{name}.{ext}");
+            let path = chart_dir.join(&file);
+            std::fs::write(&path, bytes).map_err(Error::io("writing", &path))?;
+            self.written
+                .push((format!("charts/{file}"), bytes.len() as u64));
+        }
+        Ok(ChartView {
+            name: name.to_string(),
+            title: title.to_string(),
+            svg,
+            png: format!("{}charts/{name}.png", self.prefix),
+            svg_file: format!("{}charts/{name}.svg", self.prefix),
+        })
+    }
+}
