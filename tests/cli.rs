@@ -71,6 +71,82 @@ fn indicators_list_and_show() {
     assert!(text(&o).contains("indicators list"), "{}", text(&o));
 }
 
+/// The first line of an error is the error itself; what caused it follows,
+/// one "caused by" line each.
+#[test]
+fn an_error_prints_itself_first_then_its_causes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("no-such-dir").join("indicators.md");
+    let o = qinglian(&["indicators", "docs", "--out", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(
+        lines[0],
+        format!("error: writing {}", path.display()),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("  caused by: "), "{err}");
+}
+
+/// Enumerated flags take only their listed values: a usage error (exit 2)
+/// naming them otherwise.
+#[test]
+fn an_unknown_enumerated_value_is_a_usage_error() {
+    for (args, values) in [
+        (&["run", "--lang", "fr"][..], "zh, en"),
+        (
+            &[
+                "score",
+                "--table",
+                "t.csv",
+                "--meta",
+                "m.csv",
+                "--out",
+                "o.csv",
+                "--normalisation",
+                "rank",
+            ][..],
+            "min_max, z_score, percentile_rank",
+        ),
+        (
+            &[
+                "score",
+                "--table",
+                "t.csv",
+                "--meta",
+                "m.csv",
+                "--out",
+                "o.csv",
+                "--treatment",
+                "cap",
+            ][..],
+            "none, jrc",
+        ),
+        (
+            &[
+                "score",
+                "--table",
+                "t.csv",
+                "--meta",
+                "m.csv",
+                "--out",
+                "o.csv",
+                "--aggregation",
+                "median",
+            ][..],
+            "arithmetic, geometric",
+        ),
+    ] {
+        let o = qinglian(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with("error: invalid value"), "{args:?}: {err}");
+        assert!(err.contains(values), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn explain_prints_one_query_per_source_with_bound_parameters() {
     let o = qinglian(&["run", "--explain"]);

@@ -29,7 +29,7 @@ use privacy::SmallCells;
 use views::{Charts, FrameworkView, drivers_text};
 
 /// The report's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     /// Chinese (default).
     #[default]
