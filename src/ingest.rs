@@ -97,11 +97,27 @@ impl Ingested {
 /// Mask written over person keys in rejects.
 pub const MASK: &str = "***";
 
+/// A table of the catalog with its files and their descriptions.
+type Found<'a> = (&'a TableLocation, Vec<PathBuf>, Vec<InputFile>);
+
 /// Registers every canonical table of the catalog in `ctx`.
 pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested> {
-    // Stage 1: files and schemas, every problem at once.
+    let found = locate(catalog)?;
+    let mut tables = Vec::new();
+    let mut rejects = Vec::new();
+    for (loc, files, infos) in found {
+        let (report, rejected) = ingest_table(ctx, loc, &files, infos).await?;
+        tables.push(report);
+        rejects.extend(rejected);
+    }
+    Ok(Ingested { tables, rejects })
+}
+
+/// Stage 1: every table's files and schemas, every problem at once; the
+/// villages table must be there.
+fn locate(catalog: &Catalog) -> Result<Vec<Found<'_>>> {
     let mut problems = Vec::new();
-    let mut found: Vec<(&TableLocation, Vec<PathBuf>, Vec<InputFile>)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for loc in &catalog.tables {
         let files = list_parquet(loc)?;
         let mut infos = Vec::new();
@@ -124,136 +140,144 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
             message: "the villages reference table is required and was not found; every score is per village".into(),
         });
     }
+    Ok(found)
+}
 
-    // Stage 2: map, validate, register.
-    let mut tables = Vec::new();
-    let mut rejects = Vec::new();
-    for (loc, files, infos) in found {
-        let t = loc.table;
-        let rows_read: u64 = infos.iter().map(|i| i.rows).sum();
-        if files.is_empty() {
-            register_empty(ctx, t)?;
-            tables.push(TableReport {
-                table: t.name.into(),
-                status: "absent",
-                files: infos,
-                rows_read: 0,
-                rows_accepted: 0,
-                rows_rejected: 0,
-                rejected_by_reason: BTreeMap::new(),
-                event_quarters: None,
-            });
-            continue;
-        }
-        let from_text = register_mapped(ctx, loc, &files).await?;
-        if let Some(id) = t.id {
-            register_duplicate_ids(ctx, t.name, id).await?;
-        }
-        // The validation is a view, never held in memory: it is scanned once
-        // for the counts, once more for the rejected rows when there are any,
-        // and the canonical table reads the Parquet again through the mapping,
-        // so memory stays bounded by DataFusion's pool whatever the size of
-        // the source.
-        let validated = format!("__validated_{}", t.name);
-        let df = ctx
-            .sql(&validation_sql(t))
-            .await
-            .map_err(Error::query(format!("validating {}", t.name)))?;
-        ctx.register_table(&validated, df.into_view())
-            .map_err(Error::query("registering a validated table"))?;
-
-        let (by_reason, event_span) = validation_counts(ctx, t, &validated).await?;
-        let rows_rejected: u64 = by_reason.values().sum();
-        let batches = if rows_rejected > 0 {
-            collect_rejects(ctx, t, &validated, &from_text).await?
-        } else {
-            Vec::new()
-        };
-        let clean = match t.id {
-            // Rejection is by row, and every copy of a duplicate id is
-            // rejected, so the ids of rejected rows pick out exactly the
-            // rejected rows: the canonical table is the mapped Parquet less
-            // those ids, and a query reads only the columns it needs.
-            Some(id) => {
-                let mapped = ctx
-                    .table(format!("__mapped_{}", t.name))
-                    .await
-                    .map_err(Error::query("reading a mapped table"))?;
-                let columns: Vec<Expr> = t.columns.iter().map(|c| ident(c.name)).collect();
-                // A null id is always rejected (`null_id:<id>` is the first
-                // check), so the filter is needed only when some were found;
-                // without it a query that does not name the id never
-                // decodes the id column.
-                let null_ids = by_reason.keys().any(|r| r.starts_with("null_id:"));
-                let mapped = if null_ids {
-                    mapped
-                        .filter(ident(id).is_not_null())
-                        .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?
-                } else {
-                    mapped
-                };
-                let mapped = if rows_rejected > 0 {
-                    let key_type = mapped
-                        .schema()
-                        .field_with_unqualified_name(id)
-                        .map_err(Error::query("reading a mapped table"))?
-                        .data_type()
-                        .clone();
-                    let ids = rejected_ids(&batches, t, &key_type)?;
-                    let ids = ctx
-                        .read_batch(ids)
-                        .map_err(Error::query("registering rejected ids"))?;
-                    mapped
-                        .join(ids, JoinType::LeftAnti, &[id], &[REJECTED_ID], None)
-                        .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?
-                } else {
-                    mapped
-                };
-                mapped
-                    .select(columns)
-                    .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?
-            }
-            // Reference tables without an id are small: the validation view.
-            None => ctx
-                .sql(&format!(
-                    "SELECT {} FROM {validated} WHERE __reject IS NULL",
-                    t.columns
-                        .iter()
-                        .map(|c| format!("\"{}\"", c.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-                .await
-                .map_err(Error::query(format!("selecting valid rows of {}", t.name)))?,
-        };
-        ctx.register_table(t.name, clean.into_view())
-            .map_err(Error::query("registering a canonical table"))?;
-        let batches: Vec<RecordBatch> = batches
-            .iter()
-            .map(|b| b.project(&(0..b.num_columns() - 1).collect::<Vec<_>>()))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Arrow {
-                context: format!("collecting rejects of {}", t.name),
-                source: e,
-            })?;
-        if rows_rejected > 0 {
-            rejects.push(Rejects {
-                table: t.name,
-                batches,
-            });
-        }
-        tables.push(TableReport {
+/// Stage 2 for one table: map, validate, register the canonical table;
+/// its report and its rejected rows.
+async fn ingest_table(
+    ctx: &SessionContext,
+    loc: &TableLocation,
+    files: &[PathBuf],
+    infos: Vec<InputFile>,
+) -> Result<(TableReport, Option<Rejects>)> {
+    let t = loc.table;
+    let rows_read: u64 = infos.iter().map(|i| i.rows).sum();
+    if files.is_empty() {
+        register_empty(ctx, t)?;
+        let report = TableReport {
             table: t.name.into(),
-            status: "present",
+            status: "absent",
             files: infos,
-            rows_read,
-            rows_accepted: rows_read.saturating_sub(rows_rejected),
-            rows_rejected,
-            rejected_by_reason: by_reason,
-            event_quarters: event_span,
-        });
+            rows_read: 0,
+            rows_accepted: 0,
+            rows_rejected: 0,
+            rejected_by_reason: BTreeMap::new(),
+            event_quarters: None,
+        };
+        return Ok((report, None));
     }
-    Ok(Ingested { tables, rejects })
+    let from_text = register_mapped(ctx, loc, files).await?;
+    if let Some(id) = t.id {
+        register_duplicate_ids(ctx, t.name, id).await?;
+    }
+    // The validation is a view, never held in memory: it is scanned once
+    // for the counts, once more for the rejected rows when there are any,
+    // and the canonical table reads the Parquet again through the mapping,
+    // so memory stays bounded by DataFusion's pool whatever the size of
+    // the source.
+    let validated = format!("__validated_{}", t.name);
+    let df = ctx
+        .sql(&validation_sql(t))
+        .await
+        .map_err(Error::query(format!("validating {}", t.name)))?;
+    ctx.register_table(&validated, df.into_view())
+        .map_err(Error::query("registering a validated table"))?;
+
+    let (by_reason, event_span) = validation_counts(ctx, t, &validated).await?;
+    let rows_rejected: u64 = by_reason.values().sum();
+    let batches = if rows_rejected > 0 {
+        collect_rejects(ctx, t, &validated, &from_text).await?
+    } else {
+        Vec::new()
+    };
+    let null_ids = by_reason.keys().any(|r| r.starts_with("null_id:"));
+    let clean = canonical(ctx, t, &validated, null_ids, &batches).await?;
+    ctx.register_table(t.name, clean.into_view())
+        .map_err(Error::query("registering a canonical table"))?;
+    let batches: Vec<RecordBatch> = batches
+        .iter()
+        .map(|b| b.project(&(0..b.num_columns() - 1).collect::<Vec<_>>()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::Arrow {
+            context: format!("collecting rejects of {}", t.name),
+            source: e,
+        })?;
+    let rejects = (rows_rejected > 0).then_some(Rejects {
+        table: t.name,
+        batches,
+    });
+    let report = TableReport {
+        table: t.name.into(),
+        status: "present",
+        files: infos,
+        rows_read,
+        rows_accepted: rows_read.saturating_sub(rows_rejected),
+        rows_rejected,
+        rejected_by_reason: by_reason,
+        event_quarters: event_span,
+    };
+    Ok((report, rejects))
+}
+
+/// The canonical table of `t`: its valid rows, the contract's columns.
+/// `rejected` are the rejected rows (their id last); `null_ids` whether
+/// some row had no id.
+async fn canonical(
+    ctx: &SessionContext,
+    t: &Table,
+    validated: &str,
+    null_ids: bool,
+    rejected: &[RecordBatch],
+) -> Result<datafusion::dataframe::DataFrame> {
+    let Some(id) = t.id else {
+        // Reference tables without an id are small: the validation view.
+        return ctx
+            .sql(&format!(
+                "SELECT {} FROM {validated} WHERE __reject IS NULL",
+                t.columns
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .await
+            .map_err(Error::query(format!("selecting valid rows of {}", t.name)));
+    };
+    // Rejection is by row, and every copy of a duplicate id is rejected,
+    // so the ids of rejected rows pick out exactly the rejected rows: the
+    // canonical table is the mapped Parquet less those ids, and a query
+    // reads only the columns it needs.
+    let selecting = || Error::query(format!("selecting valid rows of {}", t.name));
+    let mut mapped = ctx
+        .table(format!("__mapped_{}", t.name))
+        .await
+        .map_err(Error::query("reading a mapped table"))?;
+    // A null id is always rejected (`null_id:<id>` is the first check), so
+    // the filter is needed only when some were found; without it a query
+    // that does not name the id never decodes the id column.
+    if null_ids {
+        mapped = mapped
+            .filter(ident(id).is_not_null())
+            .map_err(selecting())?;
+    }
+    if !rejected.is_empty() {
+        let key_type = mapped
+            .schema()
+            .field_with_unqualified_name(id)
+            .map_err(Error::query("reading a mapped table"))?
+            .data_type()
+            .clone();
+        let ids = rejected_ids(rejected, t, &key_type)?;
+        let ids = ctx
+            .read_batch(ids)
+            .map_err(Error::query("registering rejected ids"))?;
+        mapped = mapped
+            .join(ids, JoinType::LeftAnti, &[id], &[REJECTED_ID], None)
+            .map_err(selecting())?;
+    }
+    let columns: Vec<Expr> = t.columns.iter().map(|c| ident(c.name)).collect();
+    mapped.select(columns).map_err(selecting())
 }
 
 /// Column of the rejects query that carries the row's id (dropped before

@@ -90,9 +90,42 @@ fn number(path: &Path, row: usize, column: &str, text: &str) -> Result<Option<f6
     }
 }
 
+/// One indicator or aggregate row of a framework table.
+struct MetaRow {
+    level: f64,
+    code: String,
+    direction: f64,
+    weight: f64,
+    parent: String,
+}
+
 /// Loads a data table and its framework table. `unit_column` names the
 /// units' id column of the data table.
 pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> Result<Precomputed> {
+    let mut problems = Vec::new();
+    let (indicators, aggregates) = read_meta(meta, &mut problems)?;
+    let tree = build_tree(&indicators, aggregates, options, &mut problems);
+    if !problems.is_empty() {
+        return Err(bad(
+            meta,
+            format!(
+                "is not a usable framework table ({} problem(s)):\n  - {}",
+                problems.len(),
+                problems.join("\n  - ")
+            ),
+        ));
+    }
+    let (units, values) = read_values(data, meta, unit_column, &tree)?;
+    Ok(Precomputed {
+        units,
+        tree,
+        values,
+    })
+}
+
+/// The framework table's indicator and aggregate rows, each checked
+/// (weight > 0, direction ±1) into `problems`.
+fn read_meta(meta: &Path, problems: &mut Vec<String>) -> Result<(Vec<MetaRow>, Vec<MetaRow>)> {
     let (mh, mrows) = read_csv(meta)?;
     let col = |name: &str| -> Result<usize> {
         mh.iter().position(|h| h == name).ok_or_else(|| {
@@ -112,14 +145,6 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
         col("Parent")?,
         col("Type")?,
     );
-    let mut problems = Vec::new();
-    struct Row {
-        level: f64,
-        code: String,
-        direction: f64,
-        weight: f64,
-        parent: String,
-    }
     let mut indicators = Vec::new();
     let mut aggregates = Vec::new();
     for (i, r) in mrows.iter().enumerate() {
@@ -139,7 +164,7 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
                 }),
             }
         };
-        let row = Row {
+        let row = MetaRow {
             level: num(c_level, "Level", None)?,
             code: r[c_code].clone(),
             direction: num(c_dir, "Direction", Some(1.0))?,
@@ -164,7 +189,17 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
             aggregates.push(row);
         }
     }
-    // Children before parents: by level, then as listed.
+    Ok((indicators, aggregates))
+}
+
+/// The engine tree of the framework table: aggregates children before
+/// parents (by level, then as listed), the index last.
+fn build_tree(
+    indicators: &[MetaRow],
+    mut aggregates: Vec<MetaRow>,
+    options: &Options,
+    problems: &mut Vec<String>,
+) -> Tree {
     aggregates.sort_by(|a, b| a.level.total_cmp(&b.level));
     let node_index: BTreeMap<&str, usize> = aggregates
         .iter()
@@ -201,7 +236,7 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
         let parent = if a.parent.is_empty() {
             None
         } else {
-            parent_of(&a.code, &a.parent, &mut problems)
+            parent_of(&a.code, &a.parent, problems)
         };
         nodes.push(Node {
             id: a.code.clone(),
@@ -229,7 +264,7 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
         .iter()
         .map(|r| Leaf {
             id: r.code.clone(),
-            parent: parent_of(&r.code, &r.parent, &mut problems).unwrap_or(0),
+            parent: parent_of(&r.code, &r.parent, problems).unwrap_or(0),
             weight: r.weight,
             orientation: if r.direction < 0.0 {
                 Orientation::LowerIsBetter
@@ -245,17 +280,14 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
     {
         problems.push(e);
     }
-    if !problems.is_empty() {
-        return Err(bad(
-            meta,
-            format!(
-                "is not a usable framework table ({} problem(s)):\n  - {}",
-                problems.len(),
-                problems.join("\n  - ")
-            ),
-        ));
-    }
+    tree
+}
 
+/// The units and, per indicator of `tree`, their values from the data
+/// table.
+type Values = (Vec<String>, Vec<Vec<Option<f64>>>);
+
+fn read_values(data: &Path, meta: &Path, unit_column: &str, tree: &Tree) -> Result<Values> {
     let (dh, drows) = read_csv(data)?;
     let unit_col = dh.iter().position(|h| h == unit_column).ok_or_else(|| {
         bad(
@@ -288,11 +320,7 @@ pub fn load(data: &Path, meta: &Path, unit_column: &str, options: &Options) -> R
         }
         values.push(col);
     }
-    Ok(Precomputed {
-        units,
-        tree,
-        values,
-    })
+    Ok((units, values))
 }
 
 /// Scores a loaded table.

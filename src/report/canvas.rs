@@ -388,141 +388,10 @@ impl Record {
         let mut glyphs: BTreeMap<u16, Option<String>> = BTreeMap::new();
         let mut body = String::new();
         for op in ops.iter() {
-            match op {
-                Op::Pixel((x, y), c) => {
-                    let _ = writeln!(
-                        body,
-                        "<rect x=\"{x}\" y=\"{y}\" width=\"1\" height=\"1\" {}/>",
-                        paint(*c, "fill")
-                    );
-                }
-                Op::Line {
-                    from,
-                    to,
-                    color,
-                    width,
-                } => {
-                    let _ = writeln!(
-                        body,
-                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {} stroke-width=\"{width}\"/>",
-                        from.0,
-                        from.1,
-                        to.0,
-                        to.1,
-                        paint(*color, "stroke")
-                    );
-                }
-                Op::Rect {
-                    upper_left: (x0, y0),
-                    bottom_right: (x1, y1),
-                    color,
-                    width,
-                    fill,
-                } => {
-                    let (x, y) = ((*x0).min(*x1), (*y0).min(*y1));
-                    let (rw, rh) = ((x1 - x0).abs(), (y1 - y0).abs());
-                    if *fill {
-                        let _ = writeln!(
-                            body,
-                            "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" {}/>",
-                            rw + 1,
-                            rh + 1,
-                            paint(*color, "fill")
-                        );
-                    } else {
-                        let _ = writeln!(
-                            body,
-                            "<rect x=\"{x}\" y=\"{y}\" width=\"{rw}\" height=\"{rh}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
-                            paint(*color, "stroke")
-                        );
-                    }
-                }
-                Op::Path {
-                    points: p,
-                    color,
-                    width,
-                } => {
-                    let _ = writeln!(
-                        body,
-                        "<polyline points=\"{}\" fill=\"none\" {} stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
-                        points(p),
-                        paint(*color, "stroke")
-                    );
-                }
-                Op::Circle {
-                    center: (x, y),
-                    radius,
-                    color,
-                    width,
-                    fill,
-                } => {
-                    if *fill {
-                        let _ = writeln!(
-                            body,
-                            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" {}/>",
-                            paint(*color, "fill")
-                        );
-                    } else {
-                        let _ = writeln!(
-                            body,
-                            "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
-                            paint(*color, "stroke")
-                        );
-                    }
-                }
-                Op::Polygon { points: p, color } => {
-                    let _ = writeln!(
-                        body,
-                        "<polygon points=\"{}\" {}/>",
-                        points(p),
-                        paint(*color, "fill")
-                    );
-                }
-                Op::Text {
-                    text,
-                    size,
-                    color,
-                    h,
-                    v,
-                    degrees: deg,
-                    pos,
-                } => {
-                    let deg = *deg;
-                    let line = font::layout(text, *size);
-                    let (dx, dy) = text_origin(&line, *h, *v);
-                    let rot = if deg == 0 {
-                        String::new()
-                    } else {
-                        format!(" rotate({deg})")
-                    };
-                    let scale = {
-                        let t = format!("{:.7}", font::unit_scale(*size));
-                        t.trim_end_matches('0').trim_end_matches('.').to_string()
-                    };
-                    let _ = write!(
-                        body,
-                        "<g aria-label=\"{}\" transform=\"translate({},{}){rot}\" {}>",
-                        xml(text),
-                        pos.0,
-                        pos.1,
-                        paint(*color, "fill")
-                    );
-                    for g in &line.glyphs {
-                        let path = glyphs
-                            .entry(g.glyph.0)
-                            .or_insert_with(|| font::glyph_path(g.glyph));
-                        if path.is_some() {
-                            let _ = write!(
-                                body,
-                                "<use href=\"#{id}-g{}\" transform=\"translate({},{}) scale({scale})\"/>",
-                                g.glyph.0,
-                                f(dx + g.x),
-                                f(dy)
-                            );
-                        }
-                    }
-                    body.push_str("</g>\n");
-                }
+            if let Op::Text { .. } = op {
+                svg_text(&mut body, &mut glyphs, id, op);
+            } else {
+                svg_shape(&mut body, op);
             }
         }
         let mut out = format!(
@@ -690,6 +559,154 @@ impl BackendStyle for Stroke {
     fn stroke_width(&self) -> u32 {
         self.width
     }
+}
+
+/// One shape of a chart as SVG, appended to `body`.
+fn svg_shape(body: &mut String, op: &Op) {
+    match op {
+        Op::Pixel((x, y), c) => {
+            let _ = writeln!(
+                body,
+                "<rect x=\"{x}\" y=\"{y}\" width=\"1\" height=\"1\" {}/>",
+                paint(*c, "fill")
+            );
+        }
+        Op::Line {
+            from,
+            to,
+            color,
+            width,
+        } => {
+            let _ = writeln!(
+                body,
+                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {} stroke-width=\"{width}\"/>",
+                from.0,
+                from.1,
+                to.0,
+                to.1,
+                paint(*color, "stroke")
+            );
+        }
+        Op::Rect {
+            upper_left: (x0, y0),
+            bottom_right: (x1, y1),
+            color,
+            width,
+            fill,
+        } => {
+            let (x, y) = ((*x0).min(*x1), (*y0).min(*y1));
+            let (rw, rh) = ((x1 - x0).abs(), (y1 - y0).abs());
+            if *fill {
+                let _ = writeln!(
+                    body,
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" {}/>",
+                    rw + 1,
+                    rh + 1,
+                    paint(*color, "fill")
+                );
+            } else {
+                let _ = writeln!(
+                    body,
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{rw}\" height=\"{rh}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
+                    paint(*color, "stroke")
+                );
+            }
+        }
+        Op::Path {
+            points: p,
+            color,
+            width,
+        } => {
+            let _ = writeln!(
+                body,
+                "<polyline points=\"{}\" fill=\"none\" {} stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
+                points(p),
+                paint(*color, "stroke")
+            );
+        }
+        Op::Circle {
+            center: (x, y),
+            radius,
+            color,
+            width,
+            fill,
+        } => {
+            if *fill {
+                let _ = writeln!(
+                    body,
+                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" {}/>",
+                    paint(*color, "fill")
+                );
+            } else {
+                let _ = writeln!(
+                    body,
+                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
+                    paint(*color, "stroke")
+                );
+            }
+        }
+        Op::Polygon { points: p, color } => {
+            let _ = writeln!(
+                body,
+                "<polygon points=\"{}\" {}/>",
+                points(p),
+                paint(*color, "fill")
+            );
+        }
+        Op::Text { .. } => {}
+    }
+}
+
+/// A text of a chart as SVG glyph references, appended to `body`; the
+/// glyph outlines it uses are collected in `glyphs` for the `<defs>`.
+fn svg_text(body: &mut String, glyphs: &mut BTreeMap<u16, Option<String>>, id: &str, op: &Op) {
+    let Op::Text {
+        text,
+        size,
+        color,
+        h,
+        v,
+        degrees: deg,
+        pos,
+    } = op
+    else {
+        return;
+    };
+    let deg = *deg;
+    let line = font::layout(text, *size);
+    let (dx, dy) = text_origin(&line, *h, *v);
+    let rot = if deg == 0 {
+        String::new()
+    } else {
+        format!(" rotate({deg})")
+    };
+    let scale = {
+        let t = format!("{:.7}", font::unit_scale(*size));
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let _ = write!(
+        body,
+        "<g aria-label=\"{}\" transform=\"translate({},{}){rot}\" {}>",
+        xml(text),
+        pos.0,
+        pos.1,
+        paint(*color, "fill")
+    );
+    for g in &line.glyphs {
+        let path = glyphs
+            .entry(g.glyph.0)
+            .or_insert_with(|| font::glyph_path(g.glyph));
+        if path.is_some() {
+            let _ = write!(
+                body,
+                "<use href=\"#{id}-g{}\" transform=\"translate({},{}) scale({scale})\"/>",
+                g.glyph.0,
+                f(dx + g.x),
+                f(dy)
+            );
+        }
+    }
+    body.push_str("</g>\n");
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use crate::engine::aggregate::{
     self as engine, Counts, Leaf, LeafInput, Node, Orientation, Prepared, Tree,
 };
-use crate::engine::method::VetoOn;
+use crate::engine::method::{self, VetoOn};
 use crate::engine::rank::{RankUncertainty, Tier, competition_ranks, median, rounded, tier};
 use crate::engine::shrinkage;
 use crate::engine::treatment::CellTreatment;
@@ -300,8 +300,98 @@ pub fn score(
         .zip(&prepared)
         .map(|(leaf, p)| engine::normalise_leaf(leaf, &p.values, leaf.method.normalisation))
         .collect();
+    let mut cells = cells(values, &prepared, &scores, n);
+    // What the aggregation sees: scored and imputed cells only.
+    let leaf_scores: Vec<Option<Vec<Option<f64>>>> = scores
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            s.as_ref()
+                .map(|_| cells[k].iter().map(|c| c.normalised).collect())
+        })
+        .collect();
+    let availability = availability(framework, &scores, &cells, n);
+    let agg = engine::aggregate(&tree, &leaf_scores, n, None, None)
+        .map_err(|message| Error::Scoring { message })?;
+    let root = tree.root();
+    let fired = vetoes(framework, table, values);
+    let medians: Vec<Option<f64>> = leaf_scores
+        .iter()
+        .map(|s| s.as_ref().and_then(|s| median(s)))
+        .collect();
+    let nd = framework.dimensions.len();
+    let mut out = Vec::with_capacity(n);
+    for v in 0..n {
+        let scored = (0..cells.len())
+            .filter(|&k| cells[k][v].normalised.is_some())
+            .count();
+        let enough = availability[v]
+            .iter()
+            .flatten()
+            .all(|&a| a >= framework.scoring.min_availability);
+        let index = agg.values[root][v].filter(|_| enough && scored > 0);
+        let (strengths, weaknesses) = if index.is_some() {
+            let dec = engine::decompose(&tree, &leaf_scores, &agg, v, None);
+            for (k, column) in cells.iter_mut().enumerate() {
+                column[v].effective_weight = dec.effective_weight[k];
+                column[v].contribution = dec.contribution[k];
+            }
+            explain_drivers(&cells, &medians, &dec.effective_weight, v)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        out.push(VillageScore {
+            index,
+            rank: None,
+            township_rank: None,
+            tier: Tier::InsufficientData,
+            tier_uncapped: Tier::InsufficientData,
+            dimensions: (0..nd).map(|d| agg.values[d][v]).collect(),
+            availability: availability[v].clone(),
+            indicators_scored: scored,
+            vetoes: fired[v].clone(),
+            strengths,
+            weaknesses,
+            uncertainty: None,
+            previous: None,
+        });
+    }
+    rank_and_tier(framework, villages, &mut out);
+    let mut result = Scores {
+        villages: out,
+        cells,
+        indicators: prepared
+            .into_iter()
+            .enumerate()
+            .map(|(k, p)| IndicatorScoring {
+                weight: agg.weights.leaf[k],
+                prepared: p,
+            })
+            .collect(),
+        dimension_weights: agg.weights.node[..nd].to_vec(),
+        medians,
+    };
+    if let Some(settings) = &framework.scoring.uncertainty {
+        monte_carlo(
+            framework,
+            villages,
+            &tree,
+            &leaf_scores,
+            &agg.weights,
+            settings,
+            &mut result,
+        )?;
+    }
+    Ok(result)
+}
 
-    // Cells: status after scoring.
+/// Every village × indicator cell with its status after scoring.
+fn cells(
+    values: &[IndicatorValues],
+    prepared: &[Prepared],
+    scores: &[Option<Vec<Option<f64>>>],
+    n: usize,
+) -> Vec<Vec<Cell>> {
     let mut cells: Vec<Vec<Cell>> = Vec::with_capacity(values.len());
     for (k, v) in values.iter().enumerate() {
         let p = &prepared[k];
@@ -328,17 +418,18 @@ pub fn score(
                 .collect(),
         );
     }
-    // What the aggregation sees: scored and imputed cells only.
-    let leaf_scores: Vec<Option<Vec<Option<f64>>>> = scores
-        .iter()
-        .enumerate()
-        .map(|(k, s)| {
-            s.as_ref()
-                .map(|_| cells[k].iter().map(|c| c.normalised).collect())
-        })
-        .collect();
+    cells
+}
 
-    // Availability per village and dimension.
+/// Per village and dimension, the share of the dimension's scored
+/// indicators the village has a value of its own for (`None` where the
+/// dimension has no scored indicator).
+fn availability(
+    framework: &Framework,
+    scores: &[Option<Vec<Option<f64>>>],
+    cells: &[Vec<Cell>],
+    n: usize,
+) -> Vec<Vec<Option<f64>>> {
     let nd = framework.dimensions.len();
     let mut availability = vec![vec![None; nd]; n];
     for (d, dim) in framework.dimensions.iter().enumerate() {
@@ -356,137 +447,100 @@ pub fn score(
             a[d] = Some(own as f64 / members.len() as f64);
         }
     }
+    availability
+}
 
-    let agg = engine::aggregate(&tree, &leaf_scores, n, None, None)
-        .map_err(|message| Error::Scoring { message })?;
-    let root = tree.root();
-    let fired = vetoes(framework, table, values);
-    let medians: Vec<Option<f64>> = leaf_scores
-        .iter()
-        .map(|s| s.as_ref().and_then(|s| median(s)))
-        .collect();
-
-    let mut out = Vec::with_capacity(n);
-    for v in 0..n {
-        let scored = (0..cells.len())
-            .filter(|&k| cells[k][v].normalised.is_some())
-            .count();
-        let enough = availability[v]
-            .iter()
-            .flatten()
-            .all(|&a| a >= framework.scoring.min_availability);
-        let index = agg.values[root][v].filter(|_| enough && scored > 0);
-        let mut strengths = Vec::new();
-        let mut weaknesses = Vec::new();
-        if index.is_some() {
-            let dec = engine::decompose(&tree, &leaf_scores, &agg, v, None);
-            let mut drivers = Vec::new();
-            for k in 0..cells.len() {
-                cells[k][v].effective_weight = dec.effective_weight[k];
-                cells[k][v].contribution = dec.contribution[k];
-                if let (Some(x), Some(m)) = (cells[k][v].normalised, medians[k]) {
-                    let points = dec.effective_weight[k] * (x - m);
-                    if points.abs() >= EXPLAIN_MIN_POINTS {
-                        drivers.push(Driver {
-                            indicator: k,
-                            points,
-                        });
-                    }
-                }
+/// Village `v`'s three largest strengths and weaknesses: the indicators
+/// gaining or losing the most index points against the median village.
+fn explain_drivers(
+    cells: &[Vec<Cell>],
+    medians: &[Option<f64>],
+    effective_weight: &[f64],
+    v: usize,
+) -> (Vec<Driver>, Vec<Driver>) {
+    let mut drivers = Vec::new();
+    for k in 0..cells.len() {
+        if let (Some(x), Some(m)) = (cells[k][v].normalised, medians[k]) {
+            let points = effective_weight[k] * (x - m);
+            if points.abs() >= EXPLAIN_MIN_POINTS {
+                drivers.push(Driver {
+                    indicator: k,
+                    points,
+                });
             }
-            drivers.sort_by(|a, b| {
-                b.points
-                    .total_cmp(&a.points)
-                    .then(a.indicator.cmp(&b.indicator))
-            });
-            strengths = drivers
-                .iter()
-                .filter(|d| d.points > 0.0)
-                .take(3)
-                .copied()
-                .collect();
-            weaknesses = drivers
-                .iter()
-                .rev()
-                .filter(|d| d.points < 0.0)
-                .take(3)
-                .copied()
-                .collect();
         }
-        out.push(VillageScore {
-            index,
-            rank: None,
-            township_rank: None,
-            tier: Tier::InsufficientData,
-            tier_uncapped: Tier::InsufficientData,
-            dimensions: (0..nd).map(|d| agg.values[d][v]).collect(),
-            availability: availability[v].clone(),
-            indicators_scored: scored,
-            vetoes: fired[v].clone(),
-            strengths,
-            weaknesses,
-            uncertainty: None,
-            previous: None,
-        });
     }
-    rank_and_tier(framework, villages, &mut out);
+    drivers.sort_by(|a, b| {
+        b.points
+            .total_cmp(&a.points)
+            .then(a.indicator.cmp(&b.indicator))
+    });
+    let strengths = drivers
+        .iter()
+        .filter(|d| d.points > 0.0)
+        .take(3)
+        .copied()
+        .collect();
+    let weaknesses = drivers
+        .iter()
+        .rev()
+        .filter(|d| d.points < 0.0)
+        .take(3)
+        .copied()
+        .collect();
+    (strengths, weaknesses)
+}
 
-    let mut result = Scores {
-        villages: out,
-        cells,
-        indicators: prepared
-            .into_iter()
-            .enumerate()
-            .map(|(k, p)| IndicatorScoring {
-                weight: agg.weights.leaf[k],
-                prepared: p,
-            })
-            .collect(),
-        dimension_weights: agg.weights.node[..nd].to_vec(),
-        medians,
-    };
-    if let Some(settings) = &framework.scoring.uncertainty {
-        let ranked: Vec<bool> = result.villages.iter().map(|s| s.rank.is_some()).collect();
-        let started = std::time::Instant::now();
-        let mc = uncertainty::simulate(
-            &uncertainty::Model {
-                tree: &tree,
-                prepared: result.indicators.iter().map(|i| &i.prepared).collect(),
-                cells_scored: &leaf_scores,
-                weights: &agg.weights,
-                ranked: &ranked,
-                codes: villages.iter().map(|v| v.code.as_str()).collect(),
-                tier_at_rank: listing_order(&result.villages, villages)
-                    .into_iter()
-                    .filter(|&i| result.villages[i].rank.is_some())
-                    .map(|i| result.villages[i].tier_uncapped)
-                    .collect(),
-                vetoes: result
-                    .villages
-                    .iter()
-                    .map(|s| {
-                        s.vetoes
-                            .iter()
-                            .map(|&k| framework.scoring.vetoes[k].cap)
-                            .collect()
-                    })
-                    .collect(),
-                nominal: result.villages.iter().map(|s| s.tier).collect(),
-            },
-            settings,
-        )
-        .map_err(|message| Error::Scoring { message })?;
-        tracing::info!(
-            runs = settings.runs,
-            villages = n,
-            ms = started.elapsed().as_millis() as u64,
-            "Monte Carlo rank uncertainty"
-        );
-        for (s, u) in result.villages.iter_mut().zip(mc) {
-            s.uncertainty = u;
-        }
+/// The Monte Carlo rank intervals of the ranked villages, into `result`.
+fn monte_carlo(
+    framework: &Framework,
+    villages: &[Village],
+    tree: &Tree,
+    leaf_scores: &[Option<Vec<Option<f64>>>],
+    weights: &engine::Weights,
+    settings: &method::Uncertainty,
+    result: &mut Scores,
+) -> Result<()> {
+    let ranked: Vec<bool> = result.villages.iter().map(|s| s.rank.is_some()).collect();
+    let started = std::time::Instant::now();
+    let mc = uncertainty::simulate(
+        &uncertainty::Model {
+            tree,
+            prepared: result.indicators.iter().map(|i| &i.prepared).collect(),
+            cells_scored: leaf_scores,
+            weights,
+            ranked: &ranked,
+            codes: villages.iter().map(|v| v.code.as_str()).collect(),
+            tier_at_rank: listing_order(&result.villages, villages)
+                .into_iter()
+                .filter(|&i| result.villages[i].rank.is_some())
+                .map(|i| result.villages[i].tier_uncapped)
+                .collect(),
+            vetoes: result
+                .villages
+                .iter()
+                .map(|s| {
+                    s.vetoes
+                        .iter()
+                        .map(|&k| framework.scoring.vetoes[k].cap)
+                        .collect()
+                })
+                .collect(),
+            nominal: result.villages.iter().map(|s| s.tier).collect(),
+        },
+        settings,
+    )
+    .map_err(|message| Error::Scoring { message })?;
+    tracing::info!(
+        runs = settings.runs,
+        villages = villages.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "Monte Carlo rank uncertainty"
+    );
+    for (s, u) in result.villages.iter_mut().zip(mc) {
+        s.uncertainty = u;
     }
-    Ok(result)
+    Ok(())
 }
 
 trait OrStatus {
