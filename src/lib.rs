@@ -3,12 +3,19 @@
 //! assistance) into a quarterly village integrity index: every village
 //! scored, ranked, tiered and explained.
 //!
-//! Modules follow the data's way through the pipeline:
-//! [`catalog`] → [`ingest`] → [`datapoints`] → [`indicators`] →
-//! [`scoring`] → [`alerts`] → [`outputs`] and [`report`] (or [`calibration`] against known cases), driven by [`pipeline`] and configured by the
-//! [`framework`] (documented by [`docs`]); [`contract`] states the input tables, [`generate`] makes
-//! synthetic districts; [`precomputed`] scores a unit × indicator table
-//! (spreadsheet data, or COINr's examples) with the same engine.
+//! Modules follow the data's way through the pipeline, each importing only
+//! the floors below it (README's "Code map"; `tests/architecture.rs`
+//! checks it):
+//! - ground: [`error`], [`period`], [`digest`], [`contract`] (the input
+//!   tables); then [`model`] (villages, the data-point table, indicator
+//!   values) and [`engine`] (the framework-free scoring engine);
+//! - configuration: [`framework`] (indicators/ and sql/), [`catalog`];
+//! - stages: [`ingest`] → [`datapoints`] → [`indicators`] → [`scoring`] →
+//!   [`alerts`] → [`assessment`] → [`standings`] → [`outputs`] and
+//!   [`report`], orchestrated by [`pipeline`];
+//! - tools: [`calibration`] (detection against known cases), [`bench`],
+//!   [`docs`], [`precomputed`] (a unit × indicator table on the engine, as
+//!   COINr's examples), [`generate`] (synthetic districts).
 
 pub mod alerts;
 pub mod assessment;
