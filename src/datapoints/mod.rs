@@ -1,0 +1,59 @@
+//! Data points: the framework's raw measurements per village for the
+//! assessed quarter and the quarters before it that the run scores.
+//! Aggregate data points of one source compile into one query for all
+//! those quarters (one scan per source); SQL data points run their file
+//! once per quarter. The queries run concurrently. The quarters' bounds are
+//! bound as named parameters, never pasted into SQL.
+//!
+//! The stage's entry points are [`compute`] and [`compute_quarters`] (run
+//! the stage), [`check()`] (plan every query before any data is read),
+//! [`compile()`] and [`compile_for`] (the SQL of the aggregate data points,
+//! for `run --explain` and the benchmark) and [`source_spans`] (which
+//! quarters each source covers). Its parts, one file each:
+//!
+//! - `compile.rs`: quarter parameters, window predicates, aggregate
+//!   expressions, and the compiled query of each source;
+//! - `run.rs`: the jobs that run the queries and SQL files concurrently,
+//!   how many partitions each may use, and reading their result columns;
+//! - `check.rs`: planning a framework's queries against empty tables, and
+//!   which tables and columns its SQL files read and return;
+//! - `villages.rs`: reading the villages table.
+
+use std::collections::BTreeMap;
+
+use crate::contract;
+use crate::framework::Window;
+use crate::ingest::Ingested;
+use crate::period::Quarter;
+
+mod check;
+mod compile;
+mod run;
+mod villages;
+
+pub use check::{check, tables_read};
+pub use compile::{
+    CompiledSource, Plan, QUARTER_PARAMETERS, compile, compile_for, parameters, parameters_of,
+    quarter_dates, shift_quarter_parameters,
+};
+pub use run::{compute, compute_quarters, framework_sql_options};
+pub use villages::read_villages;
+
+/// The first and last quarter each present source has valid events in (a
+/// source without any has no span).
+pub fn source_spans(ingested: &Ingested) -> BTreeMap<&'static str, (Quarter, Quarter)> {
+    contract::sources()
+        .filter_map(|t| ingested.report(t.name)?.event_quarters.map(|q| (t.name, q)))
+        .collect()
+}
+
+/// The quarters a source must have events in for a data point over
+/// `window` to count: the window's quarters and the assessed one.
+pub fn window_quarters(window: Window, quarter: Quarter) -> (Quarter, Quarter) {
+    match window {
+        Window::Quarter | Window::ToDate | Window::Active => (quarter, quarter),
+        Window::PreviousQuarter => (quarter.previous(), quarter),
+        Window::Trailing4q => (quarter.offset(-4), quarter),
+        Window::RollingYear => (quarter.offset(-3), quarter),
+    }
+}
