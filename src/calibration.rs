@@ -173,6 +173,26 @@ pub fn auc(positives: &[f64], negatives: &[f64]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// The known cases active in quarter `q` among the villages of
+/// `position` (code → village), the villages they name, and the others
+/// (the clean ones), in village order.
+fn known_in<'k>(
+    truth: &'k [Known],
+    q: Quarter,
+    position: &BTreeMap<&str, usize>,
+) -> (Vec<&'k Known>, BTreeSet<usize>, Vec<usize>) {
+    let active: Vec<&Known> = truth
+        .iter()
+        .filter(|k| k.from <= q && q <= k.to && position.contains_key(k.village_code.as_str()))
+        .collect();
+    let named: BTreeSet<usize> = active
+        .iter()
+        .map(|k| position[k.village_code.as_str()])
+        .collect();
+    let clean: Vec<usize> = (0..position.len()).filter(|i| !named.contains(i)).collect();
+    (active, named, clean)
+}
+
 /// Measures every indicator against every pattern known in the quarter.
 pub fn measure(a: &Assessment, truth: &[Known]) -> Calibration {
     let q = a.quarter;
@@ -190,17 +210,7 @@ pub fn measure(a: &Assessment, truth: &[Known]) -> Calibration {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let active: Vec<&Known> = truth
-        .iter()
-        .filter(|k| k.from <= q && q <= k.to && index.contains_key(k.village_code.as_str()))
-        .collect();
-    let flagged: BTreeSet<usize> = active
-        .iter()
-        .map(|k| index[k.village_code.as_str()])
-        .collect();
-    let clean: Vec<usize> = (0..a.table.villages.len())
-        .filter(|i| !flagged.contains(i))
-        .collect();
+    let (active, _, clean) = known_in(truth, q, &index);
     let patterns: BTreeSet<&str> = active.iter().map(|k| k.pattern.as_str()).collect();
     let mut results = Vec::new();
     for pattern in patterns {
@@ -440,15 +450,7 @@ pub fn compare(
         .collect();
     let index: Vec<Option<f64>> = a.scores.villages.iter().map(|v| v.index).collect();
 
-    let active: Vec<&Known> = truth
-        .iter()
-        .filter(|k| k.from <= q && q <= k.to && position.contains_key(k.village_code.as_str()))
-        .collect();
-    let planted: BTreeSet<usize> = active
-        .iter()
-        .map(|k| position[k.village_code.as_str()])
-        .collect();
-    let clean: Vec<usize> = (0..codes.len()).filter(|i| !planted.contains(i)).collect();
+    let (active, planted, clean) = known_in(truth, q, &position);
 
     // The lowest-ranked villages by a score: the `n` lowest, ties by code.
     let bottom = |score: &[Option<f64>], n: usize| -> BTreeSet<usize> {
