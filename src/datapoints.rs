@@ -719,7 +719,10 @@ impl Env<'_> {
         let context = format!("running sql/{file} for {quarter}");
         let reads = tables_read(self.ctx, sql).map_err(|e| Error::Framework {
             dir: framework.dir.clone(),
-            problems: vec![format!("sql/{file}: {e}")],
+            problems: vec![crate::error::FrameworkProblem::sql(
+                format!("sql/{file}"),
+                e.to_string(),
+            )],
         })?;
         let absent = reads
             .iter()
@@ -759,7 +762,7 @@ impl Env<'_> {
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {
                     dir: framework.dir.clone(),
-                    problems: vec![format!("sql/{file}: {source}")],
+                    problems: vec![crate::error::FrameworkProblem::sql(format!("sql/{file}"), source.to_string())],
                 },
                 other => other,
             })?;
@@ -779,7 +782,10 @@ impl Env<'_> {
         if !problems.is_empty() {
             return Err(Error::Framework {
                 dir: framework.dir.clone(),
-                problems,
+                problems: problems
+                    .into_iter()
+                    .map(crate::error::FrameworkProblem::sql_line)
+                    .collect(),
             });
         }
         let vc = schema.index_of("village_code").unwrap_or(0);
@@ -794,8 +800,9 @@ impl Env<'_> {
                 if !seen.insert(code.clone()) {
                     return Err(Error::Framework {
                         dir: framework.dir.clone(),
-                        problems: vec![format!(
-                            "sql/{file}: returns more than one row for one village_code; GROUP BY village_code"
+                        problems: vec![crate::error::FrameworkProblem::sql(
+                            format!("sql/{file}"),
+                            "returns more than one row for one village_code; GROUP BY village_code",
                         )],
                     });
                 }
@@ -963,7 +970,10 @@ pub async fn check(framework: &Framework) -> Result<()> {
     } else {
         Err(Error::Framework {
             dir: framework.dir.clone(),
-            problems,
+            problems: problems
+                .into_iter()
+                .map(crate::error::FrameworkProblem::sql_line)
+                .collect(),
         })
     }
 }
