@@ -133,7 +133,9 @@ pub fn used_columns(
     for (name, sql) in stage_sql(framework, Plan::Fused) {
         let reads = datapoints::tables_read(&ctx, &sql).map_err(|e| Error::Framework {
             dir: framework.dir.clone(),
-            problems: vec![format!("{name}: {e}")],
+            problems: vec![crate::error::FrameworkProblem::sql_line(format!(
+                "{name}: {e}"
+            ))],
         })?;
         let w = words(&sql);
         for t in reads.iter().filter_map(|t| contract::table(t)) {

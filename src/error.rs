@@ -59,12 +59,179 @@ impl fmt::Display for SchemaProblem {
     }
 }
 
+/// What kind of mistake a framework problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A file or directory cannot be read or listed.
+    Unreadable,
+    /// A file is not in the format: a TOML syntax error, an unknown, missing
+    /// or mis-typed key, a key the entry's kind does not take.
+    Syntax,
+    /// A value is out of range, or does not fit the values around it.
+    Invalid,
+    /// A name that is not defined: a dimension, data point, indicator,
+    /// parameter, source table or column.
+    Reference,
+    /// An id defined more than once.
+    Duplicate,
+    /// A file or directory the framework needs does not exist.
+    MissingFile,
+    /// The framework's SQL (a filter, an SQL file) does not parse, plan or
+    /// run as it must.
+    Sql,
+}
+
+/// One problem of a framework: its kind, where it is, what is wrong. It
+/// prints as the line the analyst reads, `file: path: message`, leaving out
+/// the parts it lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameworkProblem {
+    pub kind: ProblemKind,
+    /// The file the problem is in, as the line names it: relative to the
+    /// framework directory (`framework.toml`, `datapoints/x.toml`,
+    /// `definitions/`), `sql/NAME.sql` for an SQL file, the whole path for
+    /// a file that cannot be read; `None` when the problem is in no one
+    /// file (a missing file, a compiled query).
+    pub file: Option<String>,
+    /// The key path in the file (`indicator[2].weight`, `report.summons`);
+    /// `None` for the file as a whole.
+    pub path: Option<String>,
+    /// The path as the line shows it, where it shows more than `path` (the
+    /// entry's id, `indicator[2] (pet_rate).weight`, or the value,
+    /// `report.summons = 0`) or nothing at all (empty: the message names
+    /// the place in its own words).
+    pub shown_path: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FrameworkProblem {
+    /// A problem of the framework's SQL file `file` (`sql/NAME.sql`).
+    pub fn sql(file: impl Into<String>, message: impl Into<String>) -> Self {
+        At::file(file).problem(ProblemKind::Sql, message)
+    }
+
+    /// A problem of the framework's SQL from its line, `sql/NAME.sql:
+    /// message` (the file is taken from the line), or a line that names no
+    /// file (a filter, a compiled query).
+    pub fn sql_line(line: impl Into<String>) -> Self {
+        let line = line.into();
+        let (file, message) = match line.split_once(": ") {
+            Some((file, message)) if file.starts_with("sql/") => {
+                (Some(file.to_string()), message.to_string())
+            }
+            _ => (None, line),
+        };
+        At {
+            file,
+            ..At::default()
+        }
+        .problem(ProblemKind::Sql, message)
+    }
+}
+
+impl fmt::Display for FrameworkProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.shown_path.as_deref().or(self.path.as_deref());
+        let mut separator = "";
+        for part in [self.file.as_deref(), path, Some(self.message.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+        {
+            write!(f, "{separator}{part}")?;
+            separator = ": ";
+        }
+        Ok(())
+    }
+}
+
+/// Where a framework problem is, while it is found: the validators carry
+/// one down the file's keys and make the problem with [`At::problem`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct At {
+    file: Option<String>,
+    path: Option<String>,
+    shown: Option<String>,
+}
+
+impl At {
+    /// The top of a file.
+    pub(crate) fn file(file: impl Into<String>) -> Self {
+        At {
+            file: Some(file.into()),
+            ..At::default()
+        }
+    }
+
+    /// One key further in: `scoring` and `range` give `scoring.range`.
+    pub(crate) fn key(&self, key: &str) -> Self {
+        let join = |p: &Option<String>| match p {
+            Some(p) => format!("{p}.{key}"),
+            None => key.to_string(),
+        };
+        At {
+            file: self.file.clone(),
+            path: Some(join(&self.path)),
+            shown: self.shown.as_ref().map(|_| join(&self.shown)),
+        }
+    }
+
+    /// The `index`-th entry of the list `list`, shown with its id:
+    /// `indicator[2] (pet_rate)`.
+    pub(crate) fn entry(&self, list: &str, index: usize, id: &str) -> Self {
+        let path = match &self.path {
+            Some(p) => format!("{p}.{list}[{index}]"),
+            None => format!("{list}[{index}]"),
+        };
+        At {
+            file: self.file.clone(),
+            shown: Some(format!("{path} ({id})")),
+            path: Some(path),
+        }
+    }
+
+    /// Shown with the value found there: `report.summons = 0`.
+    pub(crate) fn with_value(&self, value: impl fmt::Display) -> Self {
+        let shown = self.shown.as_ref().or(self.path.as_ref());
+        At {
+            shown: shown.map(|s| format!("{s} = {value}")),
+            ..self.clone()
+        }
+    }
+
+    /// Not shown before the message, which names the place itself.
+    pub(crate) fn named_in_message(&self) -> Self {
+        At {
+            shown: Some(String::new()),
+            ..self.clone()
+        }
+    }
+
+    pub(crate) fn problem(
+        &self,
+        kind: ProblemKind,
+        message: impl Into<String>,
+    ) -> FrameworkProblem {
+        FrameworkProblem {
+            kind,
+            file: self.file.clone(),
+            path: self.path.clone(),
+            shown_path: self.shown.clone(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Errors of the qinglian library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The framework (indicators/, sql/) is wrong; every problem is listed.
-    #[error("the framework in {} has {} problem(s):\n  - {}", dir.display(), problems.len(), problems.join("\n  - "))]
-    Framework { dir: PathBuf, problems: Vec<String> },
+    #[error("the framework in {} has {} problem(s):\n  - {}", dir.display(), problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  - "))]
+    Framework {
+        dir: PathBuf,
+        problems: Vec<FrameworkProblem>,
+    },
 
     /// The source catalog is wrong; every problem is listed.
     #[error("the source catalog {} has {} problem(s):\n  - {}", file.display(), problems.len(), problems.join("\n  - "))]
@@ -206,5 +373,57 @@ impl Error {
             },
             _ => Error::Query { context, source },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_prints_as_its_line() {
+        let at = At::file("definitions/d.toml").entry("indicator", 2, "pet_rate");
+        let p = at
+            .key("example")
+            .key("value")
+            .problem(ProblemKind::Invalid, "15 does not follow");
+        assert_eq!(p.path.as_deref(), Some("indicator[2].example.value"));
+        assert_eq!(
+            p.to_string(),
+            "definitions/d.toml: indicator[2] (pet_rate).example.value: 15 does not follow"
+        );
+        let report = At::file("framework.toml").key("report").key("summons");
+        let p = report
+            .with_value(0)
+            .problem(ProblemKind::Invalid, "use 1 to 10000");
+        assert_eq!(p.path.as_deref(), Some("report.summons"));
+        assert_eq!(
+            p.to_string(),
+            "framework.toml: report.summons = 0: use 1 to 10000"
+        );
+        let p = At::file("framework.toml")
+            .key("dimension[0]")
+            .named_in_message()
+            .problem(ProblemKind::Invalid, "dimension 'd' has no indicator");
+        assert_eq!(p.path.as_deref(), Some("dimension[0]"));
+        assert_eq!(
+            p.to_string(),
+            "framework.toml: dimension 'd' has no indicator"
+        );
+        let p = At::default().problem(ProblemKind::MissingFile, "sql file 'x.sql' not found");
+        assert_eq!(p.to_string(), "sql file 'x.sql' not found");
+    }
+
+    #[test]
+    fn an_sql_line_names_its_file() {
+        let p = FrameworkProblem::sql_line("sql/a.sql: SQL error: at Line: 1");
+        assert_eq!(
+            (p.kind, p.file.as_deref(), p.message.as_str()),
+            (ProblemKind::Sql, Some("sql/a.sql"), "SQL error: at Line: 1")
+        );
+        assert_eq!(p.to_string(), "sql/a.sql: SQL error: at Line: 1");
+        let p = FrameworkProblem::sql_line("data point 'x': filter `y`: no field y");
+        assert_eq!(p.file, None);
+        assert_eq!(p.to_string(), "data point 'x': filter `y`: no field y");
     }
 }

@@ -10,8 +10,33 @@ use std::path::Path;
 
 use common::{block_on, repo};
 use qinglian::docs;
-use qinglian::error::Error;
+use qinglian::error::{Error, FrameworkProblem, ProblemKind};
 use qinglian::framework::{DataPointSpec, Direction, Framework};
+
+/// The problems of a framework error.
+fn problems_of(err: &Error) -> &[FrameworkProblem] {
+    let Error::Framework { problems, .. } = err else {
+        panic!("not a framework error: {err}")
+    };
+    problems
+}
+
+/// Asserts that `problems` has a problem of `kind` in `file` at `path`
+/// whose message starts with `message`, for each of `wanted`.
+fn assert_problems(
+    problems: &[FrameworkProblem],
+    wanted: &[(ProblemKind, Option<&str>, Option<&str>, &str)],
+) {
+    for &(kind, file, path, message) in wanted {
+        assert!(
+            problems.iter().any(|p| p.kind == kind
+                && p.file.as_deref() == file
+                && p.path.as_deref() == path
+                && p.message.starts_with(message)),
+            "no {kind:?} problem in {file:?} at {path:?} starting {message:?} in:\n{problems:#?}"
+        );
+    }
+}
 
 fn default_framework() -> Framework {
     Framework::load(&repo().join("indicators")).unwrap_or_else(|e| panic!("{e}"))
@@ -228,23 +253,70 @@ example = { text = "Two of two.", numerator = 2, denominator = 2, value = 1 }
 "#,
     );
     let err = Framework::load(&fw).unwrap_err();
-    let Error::Framework { problems, .. } = &err else {
-        panic!("{err}")
-    };
-    let all = problems.join("\n");
-    for needle in [
-        "parameter[0].id: 'quarter_start' is bound by the pipeline",
-        "parameter[1].value: NaN is not a finite number",
-        "parameter[1].description",
-        "$undefined_threshold is not a parameter",
-        "i_target).target: only direction = \"two_sided\" (the value that scores best) or normalisation = \"target\"",
-        "i_basis).basis: only formula 'value' takes a basis",
-        "i_value_min).min_denominator: formula 'value' has no denominator",
-        "i_example).example.value: 15 does not follow from the formula (it gives 1.5)",
-        "i_example_small).example.denominator: below min_denominator",
-    ] {
-        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
-    }
+    let main = Some("framework.toml");
+    let (dps, defs) = (Some("datapoints/a.toml"), Some("definitions/d.toml"));
+    use ProblemKind::{Invalid, Reference};
+    assert_problems(
+        problems_of(&err),
+        &[
+            (
+                Invalid,
+                main,
+                Some("parameter[0].id"),
+                "'quarter_start' is bound by the pipeline",
+            ),
+            (
+                Invalid,
+                main,
+                Some("parameter[1].value"),
+                "NaN is not a finite number",
+            ),
+            (Invalid, main, Some("parameter[1].description"), ""),
+            (
+                Reference,
+                dps,
+                Some("datapoint[0].filter"),
+                "$undefined_threshold is not a parameter",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[0].target"),
+                "only direction = \"two_sided\" (the value that scores best) or normalisation = \"target\"",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[1].basis"),
+                "only formula 'value' takes a basis",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[2].min_denominator"),
+                "formula 'value' has no denominator",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[3].example.value"),
+                "15 does not follow from the formula (it gives 1.5)",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[4].example.denominator"),
+                "below min_denominator",
+            ),
+        ],
+    );
+    // The line names the entry by its id as well.
+    assert!(
+        err.to_string().contains(
+            "definitions/d.toml: indicator[3] (i_example).example.value: 15 does not follow"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -268,7 +340,17 @@ fn an_undefined_parameter_in_an_sql_file_is_named_with_its_file() {
         "../sql/s.sql",
         "-- uses $in_comment only here\nSELECT village_code, COUNT(*) AS value FROM trading\nWHERE budget > $limit AND awarded_date >= $year_start\nGROUP BY village_code\n",
     );
-    let err = Framework::load(&fw).unwrap_err().to_string();
+    let err = Framework::load(&fw).unwrap_err();
+    assert_problems(
+        problems_of(&err),
+        &[(
+            ProblemKind::Reference,
+            Some("sql/s.sql"),
+            None,
+            "$limit is not a parameter",
+        )],
+    );
+    let err = err.to_string();
     assert!(
         err.contains("sql/s.sql: $limit is not a parameter"),
         "{err}"
@@ -343,22 +425,70 @@ weight = 0
 "#,
     );
     let err = Framework::load(&fw).unwrap_err();
-    let Error::Framework { problems, .. } = &err else {
-        panic!("{err}")
-    };
-    let all = problems.join("\n");
-    for needle in [
-        "filter",                 // statement smuggled into a filter
-        "defined more than once", // duplicate id
-        "'villages' is not a source",
-        "missing.sql",
-        "dimension: 'nope'",
-        "'ghost' is not defined",
-        "needs a denominator",
-        "weight: 0",
-        "dimension 'd' has no indicator",
+    let (dps, defs) = (Some("datapoints/a.toml"), Some("definitions/d.toml"));
+    use ProblemKind::{Duplicate, Invalid, MissingFile, Reference, Sql};
+    assert_problems(
+        problems_of(&err),
+        &[
+            // A statement smuggled into a filter.
+            (
+                Sql,
+                dps,
+                Some("datapoint[0].filter"),
+                "'kind = 'accusation'; DROP TABLE villages' has text after the expression",
+            ),
+            (
+                Duplicate,
+                dps,
+                Some("datapoint[1].id"),
+                "'n' is defined more than once",
+            ),
+            (
+                Reference,
+                dps,
+                Some("datapoint[1].source"),
+                "'villages' is not a source",
+            ),
+            (MissingFile, None, None, "sql file 'missing.sql' not found"),
+            (
+                Reference,
+                defs,
+                Some("indicator[0].dimension"),
+                "'nope' is not a dimension",
+            ),
+            (
+                Reference,
+                defs,
+                Some("indicator[0].numerator"),
+                "data point 'ghost' is not defined",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[0].denominator"),
+                "formula 'share' needs a denominator",
+            ),
+            (
+                Invalid,
+                defs,
+                Some("indicator[0].weight"),
+                "0 is not a positive number",
+            ),
+            (
+                Invalid,
+                Some("framework.toml"),
+                Some("dimension[0]"),
+                "dimension 'd' has no indicator",
+            ),
+        ],
+    );
+    let all = err.to_string();
+    for line in [
+        "datapoints/a.toml: datapoint[1] (n).id: 'n' is defined more than once",
+        "definitions/d.toml: indicator[0] (i1).weight: 0 is not a positive number",
+        "framework.toml: dimension 'd' has no indicator",
     ] {
-        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
+        assert!(all.contains(line), "missing '{line}' in:\n{all}");
     }
 }
 
@@ -373,7 +503,17 @@ fn unknown_key_is_reported_by_its_path() {
         "definitions/d.toml",
         "[[indicator]]\nid = \"i\"\ndimension = \"d\"\nname_zh = \"i\"\nname_en = \"i\"\ndefinition = \"x\"\nformula = \"value\"\nnumerator = \"population\"\ndirection = \"lower_is_better\"\nwieght = 2\n",
     );
-    let msg = Framework::load(&fw).unwrap_err().to_string();
+    let err = Framework::load(&fw).unwrap_err();
+    assert_problems(
+        problems_of(&err),
+        &[(
+            ProblemKind::Syntax,
+            Some("definitions/d.toml"),
+            Some("indicator[0].wieght"),
+            "unknown field `wieght`",
+        )],
+    );
+    let msg = err.to_string();
     assert!(
         msg.contains("definitions/d.toml: indicator[0].wieght: unknown field `wieght`"),
         "{msg}"
@@ -392,10 +532,15 @@ fn a_wrong_enumeration_value_names_the_choices() {
         "[[datapoint]]\nid = \"x\"\nname_zh = \"x\"\nname_en = \"x\"\nsource = \"petitions\"\naggregate = \"cnt\"\n",
     );
     write(&fw, "definitions/d.toml", "");
-    let msg = Framework::load(&fw).unwrap_err().to_string();
-    assert!(
-        msg.contains("datapoint[0].aggregate") && msg.contains("unknown variant `cnt`"),
-        "{msg}"
+    let err = Framework::load(&fw).unwrap_err();
+    assert_problems(
+        problems_of(&err),
+        &[(
+            ProblemKind::Syntax,
+            Some("datapoints/a.toml"),
+            Some("datapoint[0].aggregate"),
+            "unknown variant `cnt`, expected one of `count`, `count_distinct`",
+        )],
     );
 }
 
@@ -461,16 +606,39 @@ sql = "ddl.sql"
     let framework = Framework::load(&fw).unwrap();
     let err = qinglian::datapoints::check(&framework).await.unwrap_err();
     assert_eq!(err.kind(), qinglian::ErrorKind::Config);
+    let problems = problems_of(&err);
+    use ProblemKind::Sql;
+    assert_problems(
+        problems,
+        &[
+            (
+                Sql,
+                None,
+                None,
+                "data point 'typo': filter `kindd = 'accusation'`",
+            ),
+            (Sql, Some("sql/syntax.sql"), None, ""),
+            (
+                Sql,
+                Some("sql/wrong.sql"),
+                None,
+                "returns no `village_code` column",
+            ),
+            (
+                Sql,
+                Some("sql/wrong.sql"),
+                None,
+                "data point 'wrong_columns' reads column `value`",
+            ),
+            (Sql, Some("sql/ddl.sql"), None, ""),
+        ],
+    );
+    assert!(problems.iter().all(|p| p.kind == Sql), "{problems:#?}");
     let msg = err.to_string();
-    for needle in [
-        "data point 'typo': filter `kindd = 'accusation'`",
-        "sql/syntax.sql",
-        "sql/wrong.sql: returns no `village_code` column",
-        "data point 'wrong_columns' reads column `value`",
-        "sql/ddl.sql: ",
-    ] {
-        assert!(msg.contains(needle), "missing '{needle}' in:\n{msg}");
-    }
+    assert!(
+        msg.contains("sql/wrong.sql: returns no `village_code` column"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -495,26 +663,44 @@ fn report_settings_are_checked_together_and_by_path() {
             "{MAIN}\n[report]\nsummons = 0\nsmall_cell_k = 0\ntrend_quarters = 9\nalert_drop = -1.0\n"
         ),
     );
-    let msg = Framework::load(&fw).unwrap_err().to_string();
-    for needle in [
-        "report.summons = 0",
-        "report.small_cell_k = 0",
-        "report.trend_quarters = 9",
-        "report.alert_drop = -1",
+    let err = Framework::load(&fw).unwrap_err();
+    let problems = problems_of(&err);
+    for (key, value) in [
+        ("summons", "0"),
+        ("small_cell_k", "0"),
+        ("trend_quarters", "9"),
+        ("alert_drop", "-1"),
     ] {
-        assert!(msg.contains(needle), "missing '{needle}' in:\n{msg}");
+        let path = format!("report.{key}");
+        assert!(
+            problems.iter().any(|p| p.kind == ProblemKind::Invalid
+                && p.file.as_deref() == Some("framework.toml")
+                && p.path.as_deref() == Some(path.as_str())
+                && p.shown_path == Some(format!("{path} = {value}"))),
+            "no problem at {path} in:\n{problems:#?}"
+        );
     }
-    assert!(msg.contains("4 problem(s)"), "{msg}");
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("framework.toml: report.summons = 0: the summons list"),
+        "{msg}"
+    );
     // A misspelt key, by its path.
     write(
         &fw,
         "framework.toml",
         &format!("{MAIN}\n[report]\nsumons = 5\n"),
     );
-    let msg = Framework::load(&fw).unwrap_err().to_string();
-    assert!(
-        msg.contains("report.sumons: unknown field `sumons`"),
-        "{msg}"
+    let err = Framework::load(&fw).unwrap_err();
+    assert_problems(
+        problems_of(&err),
+        &[(
+            ProblemKind::Syntax,
+            Some("framework.toml"),
+            Some("report.sumons"),
+            "unknown field `sumons`",
+        )],
     );
     // Left out: the defaults; given: the values.
     write(&fw, "framework.toml", MAIN);
@@ -595,27 +781,38 @@ fn every_bad_sql_file_is_refused_together_by_file() {
         Err(e) => e,
         Ok(f) => block_on(qinglian::datapoints::check(&f)).unwrap_err(),
     };
-    let Error::Framework { problems, .. } = &err else {
-        panic!("{err}")
-    };
-    let all = problems.join("\n");
-    for needle in [
-        "sql/syntax.sql",
-        "sql/path.sql: reads '/etc/passwd', not a table of the data contract",
-        "sql/parquet.sql: reads 'data-samples/cases.parquet', not a table",
-        "sql/ddl.sql",
-        "sql/dml.sql",
-        "sql/copy.sql",
-        "sql/set.sql",
-        "sql/columns.sql",
-        "sql/two.sql",
-    ] {
-        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
-    }
-    assert!(!all.contains("good.sql"), "{all}");
+    let problems = problems_of(&err);
+    let wanted: Vec<(ProblemKind, Option<&str>, Option<&str>, &str)> = [
+        ("sql/syntax.sql", ""),
+        (
+            "sql/path.sql",
+            "reads '/etc/passwd', not a table of the data contract",
+        ),
+        (
+            "sql/parquet.sql",
+            "reads 'data-samples/cases.parquet', not a table",
+        ),
+        ("sql/ddl.sql", ""),
+        ("sql/dml.sql", ""),
+        ("sql/copy.sql", ""),
+        ("sql/set.sql", ""),
+        ("sql/columns.sql", ""),
+        ("sql/two.sql", ""),
+    ]
+    .into_iter()
+    .map(|(file, message)| (ProblemKind::Sql, Some(file), None, message))
+    .collect();
+    assert_problems(problems, &wanted);
+    assert!(
+        !problems.iter().any(|p| p.to_string().contains("good.sql")),
+        "{problems:#?}"
+    );
     // The syntax error says where.
-    let syntax = problems.iter().find(|p| p.contains("syntax.sql")).unwrap();
-    assert!(syntax.contains("Line: 1"), "{syntax}");
+    let syntax = problems
+        .iter()
+        .find(|p| p.file.as_deref() == Some("sql/syntax.sql"))
+        .unwrap();
+    assert!(syntax.message.contains("Line: 1"), "{syntax}");
 }
 
 /// The framework is a fixed tree (index, dimensions, indicators, data
@@ -659,8 +856,101 @@ direction = "lower_is_better"
 "#,
     );
     let err = Framework::load(&fw).unwrap_err();
-    let all = err.to_string();
-    for needle in ["'self' is not defined", "dimension: 'self'"] {
-        assert!(all.contains(needle), "missing '{needle}' in:\n{all}");
-    }
+    let defs = Some("definitions/d.toml");
+    use ProblemKind::Reference;
+    assert_problems(
+        problems_of(&err),
+        &[
+            (
+                Reference,
+                defs,
+                Some("indicator[0].numerator"),
+                "data point 'self' is not defined",
+            ),
+            (
+                Reference,
+                defs,
+                Some("indicator[1].dimension"),
+                "'self' is not a dimension",
+            ),
+        ],
+    );
+}
+
+/// Every problem carries its kind, its file and its key path: a key of the
+/// other kind of data point, an AHP comparison naming no dimension, a veto
+/// defined twice and naming no data point.
+#[test]
+fn problems_carry_their_kind_file_and_key_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw");
+    let veto = "[[veto]]\nid = \"v\"\ndatapoint = \"ghost\"\nat_least = 1\ncap = \"red\"\nreason_zh = \"x\"\nreason_en = \"y\"\n";
+    write(
+        &fw,
+        "framework.toml",
+        &format!(
+            "{MAIN}\n[scoring.index]\nweights = \"ahp\"\ncomparisons = [{{ a = \"d\", b = \"ghost\", ratio = 2.0 }}]\n\n{veto}\n{veto}"
+        ),
+    );
+    write(
+        &fw,
+        "datapoints/a.toml",
+        "[[datapoint]]\nid = \"s\"\nname_zh = \"s\"\nname_en = \"s\"\nsql = \"s.sql\"\nsource = \"petitions\"\n\n[[datapoint]]\nid = \"n\"\nname_zh = \"n\"\nname_en = \"n\"\nsource = \"petitions\"\naggregate = \"count\"\nmissing = \"zero\"\n",
+    );
+    write(
+        &fw,
+        "../sql/s.sql",
+        "SELECT village_code, 1 AS value FROM villages",
+    );
+    write(
+        &fw,
+        "definitions/d.toml",
+        "[[indicator]]\nid = \"i\"\ndimension = \"d\"\nname_zh = \"i\"\nname_en = \"i\"\ndefinition = \"x\"\nformula = \"value\"\nnumerator = \"n\"\ndirection = \"lower_is_better\"\n",
+    );
+    let err = Framework::load(&fw).unwrap_err();
+    let (main, dps) = (Some("framework.toml"), Some("datapoints/a.toml"));
+    use ProblemKind::{Duplicate, Reference, Syntax};
+    assert_problems(
+        problems_of(&err),
+        &[
+            (
+                Syntax,
+                dps,
+                Some("datapoint[0].source"),
+                "an SQL data point takes no 'source'; put that logic in s.sql",
+            ),
+            (
+                Syntax,
+                dps,
+                Some("datapoint[1].missing"),
+                "only SQL data points take 'missing'",
+            ),
+            (
+                Reference,
+                main,
+                Some("scoring.index.comparisons"),
+                "comparison 1 (d vs ghost): unknown id `ghost`",
+            ),
+            (
+                Reference,
+                main,
+                Some("veto[0].datapoint"),
+                "'ghost' is not a data point of the framework",
+            ),
+            (
+                Duplicate,
+                main,
+                Some("veto[1].id"),
+                "'v' is defined more than once",
+            ),
+        ],
+    );
+    assert_eq!(problems_of(&err).len(), 6, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(
+            "datapoints/a.toml: datapoint[0] (s).source: an SQL data point takes no 'source'"
+        ),
+        "{msg}"
+    );
 }

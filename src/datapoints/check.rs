@@ -15,7 +15,7 @@ use datafusion::prelude::SessionContext;
 use super::compile::{compile, parameters};
 use super::run::planned;
 use crate::contract;
-use crate::error::{Error, Result};
+use crate::error::{Error, FrameworkProblem, Result};
 use crate::framework::{DataPointSpec, Framework, Missing};
 use crate::period::Quarter;
 
@@ -45,7 +45,10 @@ pub async fn check(framework: &Framework) -> Result<()> {
     } else {
         Err(Error::Framework {
             dir: framework.dir.clone(),
-            problems,
+            problems: problems
+                .into_iter()
+                .map(FrameworkProblem::sql_line)
+                .collect(),
         })
     }
 }

@@ -20,7 +20,7 @@ use super::compile::{CompiledSource, Plan, compile_for, parameters, parameters_o
 use super::villages::read_villages;
 use super::window_quarters;
 use crate::contract;
-use crate::error::{Error, Result};
+use crate::error::{Error, FrameworkProblem, Result};
 use crate::framework::{Builtin, DataPointSpec, Framework, Missing, Window};
 use crate::ingest::Ingested;
 use crate::model::{Availability, DataPointTable, Village};
@@ -435,7 +435,7 @@ impl Env<'_> {
         let context = format!("running sql/{file} for {}", self.quarters[k]);
         let reads = tables_read(self.ctx, sql).map_err(|e| Error::Framework {
             dir: framework.dir.clone(),
-            problems: vec![format!("sql/{file}: {e}")],
+            problems: vec![FrameworkProblem::sql(format!("sql/{file}"), e.to_string())],
         })?;
         let absent = reads
             .iter()
@@ -494,7 +494,10 @@ impl Env<'_> {
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {
                     dir: framework.dir.clone(),
-                    problems: vec![format!("sql/{file}: {source}")],
+                    problems: vec![FrameworkProblem::sql(
+                        format!("sql/{file}"),
+                        source.to_string(),
+                    )],
                 },
                 other => other,
             })?;
@@ -514,7 +517,10 @@ impl Env<'_> {
         if !problems.is_empty() {
             return Err(Error::Framework {
                 dir: framework.dir.clone(),
-                problems,
+                problems: problems
+                    .into_iter()
+                    .map(FrameworkProblem::sql_line)
+                    .collect(),
             });
         }
         Ok((batches, schema))
@@ -544,8 +550,9 @@ impl Env<'_> {
                 if !seen.insert(code.clone()) {
                     return Err(Error::Framework {
                         dir: framework.dir.clone(),
-                        problems: vec![format!(
-                            "sql/{file}: returns more than one row for one village_code; GROUP BY village_code"
+                        problems: vec![FrameworkProblem::sql(
+                            format!("sql/{file}"),
+                            "returns more than one row for one village_code; GROUP BY village_code",
                         )],
                     });
                 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::impute::Imputation;
 use super::treatment::OutlierRule;
 use super::weights::Comparison;
+use crate::error::{At, FrameworkProblem, ProblemKind};
 
 // ---------------------------------------------------------------- raw form
 
@@ -439,22 +440,22 @@ pub(crate) struct Defaults {
 pub(crate) fn scoring(
     raw: Option<RawScoring>,
     dimensions: &[String],
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FrameworkProblem>,
 ) -> (Defaults, f64, LevelMethod) {
     let raw = raw.unwrap_or_default();
-    let at = "framework.toml: scoring";
+    let at = At::file("framework.toml").key("scoring");
     let range = raw.range.map_or((0.0, 100.0), |[a, b]| (a, b));
     if !(range.0.is_finite() && range.1.is_finite() && range.0 < range.1) {
-        problems.push(format!(
-            "{at}.range: [{}, {}] must be two finite numbers, low < high (for example [0, 100], or [1, 100] for geometric aggregation)",
+        problems.push(at.key("range").problem(ProblemKind::Invalid, format!(
+            "[{}, {}] must be two finite numbers, low < high (for example [0, 100], or [1, 100] for geometric aggregation)",
             range.0, range.1
-        ));
+        )));
     }
     let z = raw.z_score.map_or((50.0, 10.0), |z| (z.mean, z.sd));
     if !(z.0.is_finite() && z.1.is_finite() && z.1 > 0.0) {
-        problems.push(format!(
-            "{at}.z_score: mean {} and sd {} must be finite, sd > 0",
-            z.0, z.1
+        problems.push(at.key("z_score").problem(
+            ProblemKind::Invalid,
+            format!("mean {} and sd {} must be finite, sd > 0", z.0, z.1),
         ));
     }
     let mut rule = OutlierRule::default();
@@ -463,16 +464,17 @@ pub(crate) fn scoring(
         rule.skew = o.skew.unwrap_or(rule.skew);
         rule.kurtosis = o.kurtosis.unwrap_or(rule.kurtosis);
         if !(rule.skew.is_finite() && rule.skew > 0.0 && rule.kurtosis.is_finite()) {
-            problems.push(format!(
-                "{at}.outliers: skew {} must be > 0 and kurtosis {} finite (the JRC rule is skew 2, kurtosis 3.5)",
+            problems.push(at.key("outliers").problem(ProblemKind::Invalid, format!(
+                "skew {} must be > 0 and kurtosis {} finite (the JRC rule is skew 2, kurtosis 3.5)",
                 rule.skew, rule.kurtosis
-            ));
+            )));
         }
     }
     let min_availability = raw.min_availability.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&min_availability) {
-        problems.push(format!(
-            "{at}.min_availability: {min_availability} must be a share from 0 to 1"
+        problems.push(at.key("min_availability").problem(
+            ProblemKind::Invalid,
+            format!("{min_availability} must be a share from 0 to 1"),
         ));
     }
     let level_default = (
@@ -480,7 +482,7 @@ pub(crate) fn scoring(
         raw.weights.unwrap_or(WeightKind::Explicit),
     );
     let index = level(
-        &format!("{at}.index"),
+        &at.key("index"),
         raw.index.unwrap_or_default(),
         (Aggregation::Arithmetic, WeightKind::Explicit),
         dimensions,
@@ -505,11 +507,11 @@ pub(crate) fn scoring(
 /// Validates one level's method; `children` are the ids its comparisons
 /// may name.
 pub(crate) fn level(
-    at: &str,
+    at: &At,
     raw: RawLevel,
     default: (Aggregation, WeightKind),
     children: &[String],
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FrameworkProblem>,
 ) -> LevelMethod {
     let aggregation = raw.aggregation.unwrap_or(default.0);
     let kind = raw.weights.unwrap_or(default.1);
@@ -529,28 +531,41 @@ pub(crate) fn level(
                 .collect();
             let ids: Vec<&str> = children.iter().map(String::as_str).collect();
             match super::weights::ahp(&ids, &comparisons) {
-                Ok(a) if a.cr >= 0.1 => problems.push(format!(
-                    "{at}.comparisons: the AHP matrix over {} is inconsistent (consistency ratio {:.3}, must be < 0.1); revise the judgements so that they agree (if a is 2× b and b is 3× c, a should be about 6× c)",
+                Ok(a) if a.cr >= 0.1 => problems.push(at.key("comparisons").problem(ProblemKind::Invalid, format!(
+                    "the AHP matrix over {} is inconsistent (consistency ratio {:.3}, must be < 0.1); revise the judgements so that they agree (if a is 2× b and b is 3× c, a should be about 6× c)",
                     ids.join(", "),
                     a.cr
-                )),
+                ))),
                 Ok(_) => {}
                 Err(errs) => problems.extend(
                     errs.into_iter()
-                        .map(|e| format!("{at}.comparisons: {e}")),
+                        .map(|e| at.key("comparisons").problem(ahp_kind(&e), e)),
                 ),
             }
             WeightMethod::Ahp(comparisons)
         }
     };
     if kind != WeightKind::Ahp && !raw.comparisons.is_empty() {
-        problems.push(format!(
-            "{at}.comparisons: only weights = \"ahp\" takes pairwise comparisons"
+        problems.push(at.key("comparisons").problem(
+            ProblemKind::Invalid,
+            "only weights = \"ahp\" takes pairwise comparisons",
         ));
     }
     LevelMethod {
         aggregation,
         weights,
+    }
+}
+
+/// The kind of a problem [`super::weights::ahp`] reports in words: an id
+/// it does not know is a reference, a pair or id given twice a duplicate.
+fn ahp_kind(problem: &str) -> ProblemKind {
+    if problem.contains("unknown id") {
+        ProblemKind::Reference
+    } else if problem.contains("judged twice") || problem.contains("listed more than once") {
+        ProblemKind::Duplicate
+    } else {
+        ProblemKind::Invalid
     }
 }
 
@@ -571,22 +586,24 @@ pub(crate) struct IndicatorFacts {
 
 /// Resolves one indicator's method against the defaults.
 pub(crate) fn indicator(
-    at: &str,
+    at: &At,
     raw: RawIndicatorMethod,
     facts: IndicatorFacts,
     d: &Defaults,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FrameworkProblem>,
 ) -> IndicatorMethod {
     let kind = raw.normalisation.unwrap_or(d.kind);
     let lower_better = !facts.higher_is_better || facts.two_sided;
     if raw.goalposts.is_some() && kind != NormalisationKind::Goalposts {
-        problems.push(format!(
-            "{at}.goalposts: only normalisation = \"goalposts\" takes goalposts"
+        problems.push(at.key("goalposts").problem(
+            ProblemKind::Invalid,
+            "only normalisation = \"goalposts\" takes goalposts",
         ));
     }
     if raw.deduction.is_some() && kind != NormalisationKind::Deduction {
-        problems.push(format!(
-            "{at}.deduction: only normalisation = \"deduction\" takes a deduction"
+        problems.push(at.key("deduction").problem(
+            ProblemKind::Invalid,
+            "only normalisation = \"deduction\" takes a deduction",
         ));
     }
     let normalisation = match kind {
@@ -605,16 +622,26 @@ pub(crate) fn indicator(
         NormalisationKind::Goalposts => match raw.goalposts {
             Some(g) => {
                 if !(g.worst.is_finite() && g.best.is_finite()) || g.worst == g.best {
-                    problems.push(format!(
-                        "{at}.goalposts: worst {} and best {} must be finite and differ",
-                        g.worst, g.best
+                    problems.push(at.key("goalposts").problem(
+                        ProblemKind::Invalid,
+                        format!(
+                            "worst {} and best {} must be finite and differ",
+                            g.worst, g.best
+                        ),
                     ));
                 } else if lower_better != (g.best < g.worst) {
-                    problems.push(format!(
-                        "{at}.goalposts: best {} and worst {} disagree with the direction ({}); swap them",
-                        g.best,
-                        g.worst,
-                        if lower_better { "lower is better, so best < worst" } else { "higher is better, so best > worst" }
+                    problems.push(at.key("goalposts").problem(
+                        ProblemKind::Invalid,
+                        format!(
+                            "best {} and worst {} disagree with the direction ({}); swap them",
+                            g.best,
+                            g.worst,
+                            if lower_better {
+                                "lower is better, so best < worst"
+                            } else {
+                                "higher is better, so best > worst"
+                            }
+                        ),
                     ));
                 }
                 Normalisation::Goalposts {
@@ -623,9 +650,7 @@ pub(crate) fn indicator(
                 }
             }
             None => {
-                problems.push(format!(
-                    "{at}.goalposts: normalisation = \"goalposts\" needs goalposts = {{ worst = .., best = .. }} in the indicator's raw unit"
-                ));
+                problems.push(at.key("goalposts").problem(ProblemKind::Invalid, "normalisation = \"goalposts\" needs goalposts = { worst = .., best = .. } in the indicator's raw unit"));
                 Normalisation::Goalposts {
                     worst: 0.0,
                     best: 1.0,
@@ -634,15 +659,14 @@ pub(crate) fn indicator(
         },
         NormalisationKind::Target => {
             if facts.two_sided {
-                problems.push(format!(
-                    "{at}.normalisation: a two_sided indicator is already scored on its distance from `target`; use another normalisation"
-                ));
+                problems.push(at.key("normalisation").problem(ProblemKind::Invalid, "a two_sided indicator is already scored on its distance from `target`; use another normalisation"));
             }
             match facts.target {
                 Some(t) => Normalisation::Target { target: t },
                 None => {
-                    problems.push(format!(
-                        "{at}.target: normalisation = \"target\" needs the value to reach as `target`"
+                    problems.push(at.key("target").problem(
+                        ProblemKind::Invalid,
+                        "normalisation = \"target\" needs the value to reach as `target`",
                     ));
                     Normalisation::Target { target: 0.0 }
                 }
@@ -650,9 +674,7 @@ pub(crate) fn indicator(
         }
         NormalisationKind::Deduction => {
             if !lower_better {
-                problems.push(format!(
-                    "{at}.normalisation: deduction scoring deducts points per unit of something bad; a higher_is_better indicator cannot use it"
-                ));
+                problems.push(at.key("normalisation").problem(ProblemKind::Invalid, "deduction scoring deducts points per unit of something bad; a higher_is_better indicator cannot use it"));
             }
             match raw.deduction {
                 Some(x) => {
@@ -661,9 +683,12 @@ pub(crate) fn indicator(
                         && x.cap > 0.0
                         && x.cap <= 100.0)
                     {
-                        problems.push(format!(
-                            "{at}.deduction: per_unit {} must be > 0 and cap {} from above 0 to 100 points",
-                            x.per_unit, x.cap
+                        problems.push(at.key("deduction").problem(
+                            ProblemKind::Invalid,
+                            format!(
+                                "per_unit {} must be > 0 and cap {} from above 0 to 100 points",
+                                x.per_unit, x.cap
+                            ),
                         ));
                     }
                     Normalisation::Deduction {
@@ -672,9 +697,7 @@ pub(crate) fn indicator(
                     }
                 }
                 None => {
-                    problems.push(format!(
-                        "{at}.deduction: normalisation = \"deduction\" needs deduction = {{ per_unit = .., cap = .. }} (points out of 100)"
-                    ));
+                    problems.push(at.key("deduction").problem(ProblemKind::Invalid, "normalisation = \"deduction\" needs deduction = { per_unit = .., cap = .. } (points out of 100)"));
                     Normalisation::Deduction {
                         per_unit: 1.0,
                         cap: 100.0,
@@ -685,9 +708,7 @@ pub(crate) fn indicator(
     };
     let shrinkage = match raw.shrinkage {
         Some(s) if s != Shrinkage::None && !facts.proportion => {
-            problems.push(format!(
-                "{at}.shrinkage: only rate_per_1000 and share indicators of counts can be shrunk; set shrinkage = \"none\""
-            ));
+            problems.push(at.key("shrinkage").problem(ProblemKind::Invalid, "only rate_per_1000 and share indicators of counts can be shrunk; set shrinkage = \"none\""));
             Shrinkage::None
         }
         Some(s) => s,
@@ -715,9 +736,9 @@ pub(crate) fn indicator(
 /// Validates `[uncertainty]`.
 pub(crate) fn uncertainty(
     raw: Option<RawUncertainty>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FrameworkProblem>,
 ) -> Option<Uncertainty> {
-    let at = "framework.toml: uncertainty";
+    let at = At::file("framework.toml").key("uncertainty");
     let def = Uncertainty::default();
     let Some(raw) = raw else {
         return Some(def);
@@ -725,14 +746,13 @@ pub(crate) fn uncertainty(
     let runs = raw.runs.unwrap_or(def.runs);
     let weight_spread = raw.weight_spread.unwrap_or(def.weight_spread);
     if !(0.0..1.0).contains(&weight_spread) {
-        problems.push(format!(
-            "{at}.weight_spread: {weight_spread} must be from 0 to below 1 (0.25 perturbs each weight by up to ±25%)"
-        ));
+        problems.push(at.key("weight_spread").problem(ProblemKind::Invalid, format!("{weight_spread} must be from 0 to below 1 (0.25 perturbs each weight by up to ±25%)")));
     }
     let certain_at = raw.certain_at.unwrap_or(def.certain_at);
     if !(certain_at > 0.0 && certain_at <= 1.0) {
-        problems.push(format!(
-            "{at}.certain_at: {certain_at} must be a share above 0, at most 1"
+        problems.push(at.key("certain_at").problem(
+            ProblemKind::Invalid,
+            format!("{certain_at} must be a share above 0, at most 1"),
         ));
     }
     let normalisations = match raw.normalisations {
@@ -751,9 +771,7 @@ pub(crate) fn uncertainty(
                             high: 100.0,
                         })
                     }
-                    other => problems.push(format!(
-                        "{at}.normalisations: {other:?} is not on a 0-100 scale fitted to the quarter; the alternatives are min_max and percentile_rank"
-                    )),
+                    other => problems.push(at.key("normalisations").problem(ProblemKind::Invalid, format!("{other:?} is not on a 0-100 scale fitted to the quarter; the alternatives are min_max and percentile_rank"))),
                 }
             }
             out
@@ -761,8 +779,9 @@ pub(crate) fn uncertainty(
     };
     let aggregations = raw.aggregations.unwrap_or(def.aggregations);
     if runs > 0 && (normalisations.is_empty() || aggregations.is_empty()) {
-        problems.push(format!(
-            "{at}: normalisations and aggregations need at least one entry each"
+        problems.push(at.problem(
+            ProblemKind::Invalid,
+            "normalisations and aggregations need at least one entry each",
         ));
     }
     (runs > 0).then_some(Uncertainty {
@@ -780,46 +799,53 @@ pub(crate) fn vetoes(
     raw: Vec<RawVeto>,
     datapoints: &BTreeSet<String>,
     indicators: &BTreeSet<String>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FrameworkProblem>,
 ) -> Vec<Veto> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for (i, v) in raw.into_iter().enumerate() {
-        let at = format!("framework.toml: veto[{i}] ({})", v.id);
+        let at = At::file("framework.toml").entry("veto", i, &v.id);
         if !seen.insert(v.id.clone()) {
-            problems.push(format!("{at}.id: '{}' is defined more than once", v.id));
+            problems.push(at.key("id").problem(
+                ProblemKind::Duplicate,
+                format!("'{}' is defined more than once", v.id),
+            ));
         }
         let on = match (v.datapoint, v.indicator) {
             (Some(d), None) => {
                 if !datapoints.contains(&d) {
-                    problems.push(format!(
-                        "{at}.datapoint: '{d}' is not a data point of the framework"
+                    problems.push(at.key("datapoint").problem(
+                        ProblemKind::Reference,
+                        format!("'{d}' is not a data point of the framework"),
                     ));
                 }
                 VetoOn::DataPoint(d)
             }
             (None, Some(ind)) => {
                 if !indicators.contains(&ind) {
-                    problems.push(format!(
-                        "{at}.indicator: '{ind}' is not an indicator of the framework"
+                    problems.push(at.key("indicator").problem(
+                        ProblemKind::Reference,
+                        format!("'{ind}' is not an indicator of the framework"),
                     ));
                 }
                 VetoOn::Indicator(ind)
             }
             _ => {
-                problems.push(format!(
-                    "{at}: name exactly one of `datapoint` or `indicator` to look at"
+                problems.push(at.problem(
+                    ProblemKind::Invalid,
+                    "name exactly one of `datapoint` or `indicator` to look at",
                 ));
                 continue;
             }
         };
         if !v.at_least.is_finite() {
-            problems.push(format!("{at}.at_least: {} is not finite", v.at_least));
+            problems.push(at.key("at_least").problem(
+                ProblemKind::Invalid,
+                format!("{} is not finite", v.at_least),
+            ));
         }
         if v.reason_zh.trim().is_empty() || v.reason_en.trim().is_empty() {
-            problems.push(format!(
-                "{at}: reason_zh and reason_en must say why the tier is capped; they are shown beside the village"
-            ));
+            problems.push(at.problem(ProblemKind::Invalid, "reason_zh and reason_en must say why the tier is capped; they are shown beside the village"));
         }
         out.push(Veto {
             id: v.id,
@@ -836,9 +862,9 @@ pub(crate) fn vetoes(
 /// Checks that every child of a geometric level scores at least 1, naming
 /// the offending children.
 pub(crate) fn check_geometric(
-    at: &str,
+    at: &At,
     children: &[(String, Option<f64>)],
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FrameworkProblem>,
 ) {
     let bad: Vec<&str> = children
         .iter()
@@ -846,9 +872,9 @@ pub(crate) fn check_geometric(
         .map(|(id, _)| id.as_str())
         .collect();
     if !bad.is_empty() {
-        problems.push(format!(
-            "{at}.aggregation: geometric aggregation needs scores of at least 1 (so that each indicator's share of the index, w·ln x / Σ w·ln x, is not negative), but {} can score below 1; use min_max or percentile_rank with scoring.range = [1, 100] (no z_score, goalposts, target or deduction), or arithmetic aggregation",
+        problems.push(at.key("aggregation").problem(ProblemKind::Invalid, format!(
+            "geometric aggregation needs scores of at least 1 (so that each indicator's share of the index, w·ln x / Σ w·ln x, is not negative), but {} can score below 1; use min_max or percentile_rank with scoring.range = [1, 100] (no z_score, goalposts, target or deduction), or arithmetic aggregation",
             bad.join(", ")
-        ));
+        )));
     }
 }
