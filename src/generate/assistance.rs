@@ -4,20 +4,16 @@
 //! temporary assistance, and the planted `benefit_capture` pattern.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, StringBuilder,
-};
-use arrow::datatypes::{DataType, SchemaRef};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::district::{BENEFICIARY_BASE, District, LOCAL_BITS, People, Village};
 use super::rng::{Stream, cell_rng, cents, day, day_in, pick, poisson};
-use super::sink::{Rows, TableWriter, field, schema};
+use super::sink::{Row, Rows, TableWriter};
 use super::{Defect, GenerateError, Pattern};
+use crate::contract::{self, Table};
 
 /// A long-lived programme: how many are enrolled and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -90,13 +86,43 @@ pub(crate) struct Enrolment {
     pub kin_filed: bool,
 }
 
+impl Enrolment {
+    /// Person number `who` of `v`, of household `household_id`, enrolled
+    /// in `program` at `monthly_amount` yuan: no id, no days, review or
+    /// death yet, nothing flagged.
+    pub(crate) fn new(
+        d: &District,
+        v: &Village,
+        who: u64,
+        household_id: &str,
+        program: &'static str,
+        monthly_amount: f64,
+    ) -> Self {
+        Self {
+            record_id: String::new(),
+            person_id: d.person_id(who),
+            household_id: household_id.to_string(),
+            village_code: v.code.clone(),
+            program,
+            approved: 0,
+            start: 0,
+            end: None,
+            monthly_amount,
+            last_review: None,
+            death: None,
+            asset_flag: false,
+            kin_filed: false,
+        }
+    }
+}
+
 /// Writes `assistance.parquet`, village by village; returns the rows written.
 pub(crate) fn write(
     d: &District,
     out_dir: &Path,
     defects: &mut Vec<Defect>,
 ) -> Result<u64, GenerateError> {
-    let mut w = TableWriter::create(&out_dir.join("assistance.parquet"), EnrolmentRows::new())?;
+    let mut w = TableWriter::for_rows::<Enrolment>(&out_dir.join("assistance.parquet"))?;
     let mut first: Option<Enrolment> = None;
     for v in &d.villages {
         let people = d.people(v);
@@ -222,21 +248,12 @@ impl<'a> Builder<'a> {
                 _ => None,
             };
             let means_tested = matches!(p.name, "dibao" | "tekun");
-            let row = Enrolment {
-                record_id: String::new(),
-                person_id: self.d.person_id(who),
-                household_id: household_id.clone(),
-                village_code: self.v.code.clone(),
-                program: p.name,
-                approved,
-                start,
-                end,
-                monthly_amount: cents(self.rng.random_range(p.amount.0..=p.amount.1).round()),
-                last_review,
-                death,
-                asset_flag: means_tested && self.rng.random_bool(0.01),
-                kin_filed: false,
-            };
+            let amount = cents(self.rng.random_range(p.amount.0..=p.amount.1).round());
+            let mut row = Enrolment::new(self.d, self.v, who, &household_id, p.name, amount);
+            (row.approved, row.start, row.end) = (approved, start, end);
+            row.last_review = last_review;
+            row.death = death;
+            row.asset_flag = means_tested && self.rng.random_bool(0.01);
             self.rows.push(row);
         }
     }
@@ -386,103 +403,22 @@ fn capture(d: &District, people: &People, b: &mut Builder<'_>) {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct EnrolmentRows {
-    schema: SchemaRef,
-    record_id: StringBuilder,
-    person_id: StringBuilder,
-    household_id: StringBuilder,
-    village_code: StringBuilder,
-    program: StringBuilder,
-    approved_date: Date32Builder,
-    start_date: Date32Builder,
-    end_date: Date32Builder,
-    monthly_amount: Float64Builder,
-    last_review_date: Date32Builder,
-    death_date: Date32Builder,
-    asset_flag: BooleanBuilder,
-    kin_filed: BooleanBuilder,
-}
+impl Row for Enrolment {
+    const TABLE: &'static Table = &contract::ASSISTANCE;
 
-impl EnrolmentRows {
-    pub(crate) fn new() -> Self {
-        use DataType::{Boolean, Date32, Float64, Utf8};
-        Self {
-            schema: schema(vec![
-                field("record_id", Utf8),
-                field("person_id", Utf8),
-                field("household_id", Utf8),
-                field("village_code", Utf8),
-                field("program", Utf8),
-                field("approved_date", Date32),
-                field("start_date", Date32),
-                field("end_date", Date32),
-                field("monthly_amount", Float64),
-                field("last_review_date", Date32),
-                field("death_date", Date32),
-                field("asset_flag", Boolean),
-                field("kin_filed", Boolean),
-            ]),
-            record_id: StringBuilder::new(),
-            person_id: StringBuilder::new(),
-            household_id: StringBuilder::new(),
-            village_code: StringBuilder::new(),
-            program: StringBuilder::new(),
-            approved_date: Date32Builder::new(),
-            start_date: Date32Builder::new(),
-            end_date: Date32Builder::new(),
-            monthly_amount: Float64Builder::new(),
-            last_review_date: Date32Builder::new(),
-            death_date: Date32Builder::new(),
-            asset_flag: BooleanBuilder::new(),
-            kin_filed: BooleanBuilder::new(),
-        }
-    }
-}
-
-impl Rows for EnrolmentRows {
-    type Row = Enrolment;
-    const TABLE: &'static str = "assistance";
-
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn push(&mut self, e: &Enrolment) {
-        self.record_id.append_value(&e.record_id);
-        self.person_id.append_value(&e.person_id);
-        self.household_id.append_value(&e.household_id);
-        self.village_code.append_value(&e.village_code);
-        self.program.append_value(e.program);
-        self.approved_date.append_value(e.approved);
-        self.start_date.append_value(e.start);
-        self.end_date.append_option(e.end);
-        self.monthly_amount.append_value(e.monthly_amount);
-        self.last_review_date.append_option(e.last_review);
-        self.death_date.append_option(e.death);
-        self.asset_flag.append_value(e.asset_flag);
-        self.kin_filed.append_value(e.kin_filed);
-    }
-
-    fn len(&self) -> usize {
-        self.record_id.len()
-    }
-
-    fn take_columns(&mut self) -> Vec<ArrayRef> {
-        vec![
-            Arc::new(self.record_id.finish()),
-            Arc::new(self.person_id.finish()),
-            Arc::new(self.household_id.finish()),
-            Arc::new(self.village_code.finish()),
-            Arc::new(self.program.finish()),
-            Arc::new(self.approved_date.finish()),
-            Arc::new(self.start_date.finish()),
-            Arc::new(self.end_date.finish()),
-            Arc::new(self.monthly_amount.finish()),
-            Arc::new(self.last_review_date.finish()),
-            Arc::new(self.death_date.finish()),
-            Arc::new(self.asset_flag.finish()),
-            Arc::new(self.kin_filed.finish()),
-        ]
+    fn append_to(&self, r: &mut Rows) {
+        r.text("record_id", self.record_id.as_str());
+        r.text("person_id", self.person_id.as_str());
+        r.text("household_id", self.household_id.as_str());
+        r.text("village_code", self.village_code.as_str());
+        r.text("program", self.program);
+        r.date("approved_date", self.approved);
+        r.date("start_date", self.start);
+        r.date("end_date", self.end);
+        r.amount("monthly_amount", self.monthly_amount);
+        r.date("last_review_date", self.last_review);
+        r.date("death_date", self.death);
+        r.flag("asset_flag", self.asset_flag);
+        r.flag("kin_filed", self.kin_filed);
     }
 }

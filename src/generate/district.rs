@@ -245,9 +245,68 @@ impl District {
         )
     }
 
+    /// A row drawn by `draw` as if in the first village in quarter `qi`,
+    /// but from a stream of `stream` no village uses: the template of the
+    /// defect rows.
+    pub(crate) fn defect_template<T>(
+        &self,
+        qi: usize,
+        stream: Stream,
+        draw: impl FnOnce(&Cell, &mut ChaCha8Rng) -> T,
+    ) -> T {
+        let v = &self.villages[0];
+        let people = self.people(v);
+        let mut rng = cell_rng(self.seed, stream, usize::MAX, qi);
+        draw(&Cell::new(self, v, &people, qi), &mut rng)
+    }
+
     /// The people of a village, the same every time for the same seed.
     pub(crate) fn people(&self, v: &Village) -> People {
         People::build(self, v)
+    }
+}
+
+/// One cell of a source: a village in one quarter of the window, where a
+/// (table, village, quarter) cell's events are drawn. Holds the district,
+/// the village and its people, the quarter's index and its days.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cell<'a> {
+    pub d: &'a District,
+    pub v: &'a Village,
+    pub people: &'a People,
+    /// The quarter's index in the window.
+    pub qi: usize,
+    /// The quarter's first day and the day after its last.
+    pub start: i32,
+    pub end: i32,
+}
+
+impl<'a> Cell<'a> {
+    pub(crate) fn new(d: &'a District, v: &'a Village, people: &'a People, qi: usize) -> Self {
+        let (start, end) = d.quarter_days(qi);
+        Self {
+            d,
+            v,
+            people,
+            qi,
+            start,
+            end,
+        }
+    }
+
+    /// The cell's own random stream of `stream`.
+    pub(crate) fn rng(&self, stream: Stream) -> ChaCha8Rng {
+        cell_rng(self.d.seed, stream, self.v.idx, self.qi)
+    }
+
+    /// The cell's quarter.
+    pub(crate) fn quarter(&self) -> Quarter {
+        self.d.quarters[self.qi]
+    }
+
+    /// The day `days` after `day`, if it falls by the extract date.
+    pub(crate) fn by_extract(&self, day: i32, days: i32) -> Option<i32> {
+        (day + days <= self.d.as_of).then_some(day + days)
     }
 }
 
@@ -357,37 +416,13 @@ impl People {
             }
         }
 
-        let mut crony = None;
-        if d.profile == Profile::Field {
-            crony = field::plan::link_firm(d, v, &mut cadres, &favourites);
+        let crony = if d.profile == Profile::Field {
+            field::plan::link_firm(d, v, &mut cadres, &favourites)
         } else if v.has(Pattern::CronyContracts) {
-            // The cadre behind the crony firm: mostly the leaders.
-            let role = pick(
-                &mut rng,
-                &[
-                    (SECRETARY, 0.4),
-                    (DIRECTOR, 0.3),
-                    (COMMITTEE, 0.2),
-                    (ACCOUNTANT, 0.1),
-                ],
-            );
-            let mut serving: Vec<usize> = (0..cadres.len())
-                .filter(|&i| cadres[i].role == role && cadres[i].term_end.is_none())
-                .collect();
-            serving.shuffle(&mut rng);
-            if let Some(&i) = serving.first() {
-                let k = rng.random_range(pool / 2..pool);
-                let supplier = District::township_supplier(v.township, k);
-                let rel = if rng.random_bool(0.5) {
-                    "legal_rep"
-                } else {
-                    "shareholder"
-                };
-                cadres[i].business.retain(|(s, _)| *s != supplier);
-                cadres[i].business.push((supplier, rel));
-                crony = Some(supplier);
-            }
-        }
+            crony_firm(v, &mut rng, &mut cadres, pool)
+        } else {
+            None
+        };
         Self {
             cadres,
             favourites,
@@ -417,6 +452,47 @@ impl People {
             .flat_map(|c| c.kin.iter().map(|(p, _)| *p))
             .collect()
     }
+}
+
+/// The cadres holding `role` to the end of the window, by index.
+pub(crate) fn serving_to_the_end(cadres: &[Cadre], role: &str) -> Vec<usize> {
+    (0..cadres.len())
+        .filter(|&i| cadres[i].role == role && cadres[i].term_end.is_none())
+        .collect()
+}
+
+/// Makes `cadre` the legal representative or a shareholder (an even
+/// chance) of `supplier`; returns the supplier.
+pub(crate) fn link(cadre: &mut Cadre, supplier: u64, rng: &mut ChaCha8Rng) -> u64 {
+    let rel = if rng.random_bool(0.5) {
+        "legal_rep"
+    } else {
+        "shareholder"
+    };
+    cadre.business.retain(|(s, _)| *s != supplier);
+    cadre.business.push((supplier, rel));
+    supplier
+}
+
+/// The cadres behind a standard profile's crony firm: mostly the leaders.
+const CRONY_CADRES: &[(&str, f64)] = &[
+    (SECRETARY, 0.4),
+    (DIRECTOR, 0.3),
+    (COMMITTEE, 0.2),
+    (ACCOUNTANT, 0.1),
+];
+
+/// The standard profile's crony firm of a village planted with
+/// `crony_contracts`: one of the township's larger suppliers, linked to a
+/// serving cadre (none when no cadre serves in the role drawn).
+fn crony_firm(v: &Village, rng: &mut ChaCha8Rng, cadres: &mut [Cadre], pool: u64) -> Option<u64> {
+    let role = pick(rng, CRONY_CADRES);
+    let mut serving = serving_to_the_end(cadres, role);
+    serving.shuffle(rng);
+    let &i = serving.first()?;
+    let k = rng.random_range(pool / 2..pool);
+    let supplier = District::township_supplier(v.township, k);
+    Some(link(&mut cadres[i], supplier, rng))
 }
 
 fn new_cadre(base: u64, slot: usize, role: &'static str, start: i32, end: Option<i32>) -> Cadre {

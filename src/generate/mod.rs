@@ -12,7 +12,11 @@
 //! Every (table, village, quarter) cell draws from its own ChaCha8 stream,
 //! so the output does not depend on the order in which cells are built, and
 //! each table is written on its own, batch by batch, through one Parquet
-//! writer per file: memory stays small at province scale.
+//! writer per file: memory stays small at province scale. Every table goes
+//! through one row builder (module `sink`) whose columns, order and types
+//! come from the data contract (`crate::contract`); each source says only
+//! how its rows fill them (`sink::Row`). A source's events are drawn cell
+//! by cell (`district::Cell`: a village in one quarter).
 
 mod assistance;
 mod cases;
@@ -297,6 +301,16 @@ pub(crate) struct Defect {
     pub defect: String,
 }
 
+impl Defect {
+    pub(crate) fn new(table: &'static str, row_id: String, defect: impl Into<String>) -> Self {
+        Self {
+            table,
+            row_id,
+            defect: defect.into(),
+        }
+    }
+}
+
 /// Generates a synthetic district into `out_dir` (created if needed).
 ///
 /// Writes `villages.parquet`, `cadres.parquet`, `relations.parquet`,
@@ -513,26 +527,33 @@ fn write_ground_truth(
         })
         .collect();
     rows.sort_unstable();
-    let mut w = csv::Writer::from_path(&path).map_err(GenerateError::csv(&path))?;
     let from = d.planted_from.to_string();
     let to = d.quarters[d.quarters.len() - 1].to_string();
-    w.write_record(["village_code", "pattern", "from_quarter", "to_quarter"])
-        .map_err(GenerateError::csv(&path))?;
-    for (code, pattern) in rows {
-        w.write_record([code, pattern, &from, &to])
-            .map_err(GenerateError::csv(&path))?;
-    }
-    w.flush().map_err(GenerateError::io(&path))
+    let header = ["village_code", "pattern", "from_quarter", "to_quarter"];
+    let records = rows
+        .into_iter()
+        .map(|(code, pattern)| [code, pattern, &from, &to]);
+    write_csv(&path, header, records)
 }
 
 fn write_defects(defects: &[Defect], out_dir: &Path) -> Result<(), GenerateError> {
-    let path = out_dir.join("defects.csv");
-    let mut w = csv::Writer::from_path(&path).map_err(GenerateError::csv(&path))?;
-    w.write_record(["table", "row_id", "defect"])
-        .map_err(GenerateError::csv(&path))?;
-    for d in defects {
-        w.write_record([d.table, &d.row_id, &d.defect])
-            .map_err(GenerateError::csv(&path))?;
+    let records = defects
+        .iter()
+        .map(|d| [d.table, d.row_id.as_str(), d.defect.as_str()]);
+    let header = ["table", "row_id", "defect"];
+    write_csv(&out_dir.join("defects.csv"), header, records)
+}
+
+/// Writes a CSV file: a header, then one record a row.
+fn write_csv<'a, const N: usize>(
+    path: &Path,
+    header: [&str; N],
+    records: impl IntoIterator<Item = [&'a str; N]>,
+) -> Result<(), GenerateError> {
+    let mut w = csv::Writer::from_path(path).map_err(GenerateError::csv(path))?;
+    w.write_record(header).map_err(GenerateError::csv(path))?;
+    for record in records {
+        w.write_record(record).map_err(GenerateError::csv(path))?;
     }
-    w.flush().map_err(GenerateError::io(&path))
+    w.flush().map_err(GenerateError::io(path))
 }

@@ -18,7 +18,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::super::GenerateError;
-use super::super::assistance::{Enrolment, EnrolmentRows};
+use super::super::assistance::Enrolment;
 use super::super::district::{BENEFICIARY_BASE, District, LOCAL_BITS, People, Village};
 use super::super::rng::{Stream, cell_rng, cents, day, day_in, pick, poisson};
 use super::super::sink::TableWriter;
@@ -102,7 +102,7 @@ const SLOTS_BEFORE_QUARTERS: usize = 4;
 
 /// Writes `assistance.parquet`; returns the rows written.
 pub(crate) fn write(d: &District, out_dir: &Path) -> Result<u64, GenerateError> {
-    let mut w = TableWriter::create(&out_dir.join("assistance.parquet"), EnrolmentRows::new())?;
+    let mut w = TableWriter::for_rows::<Enrolment>(&out_dir.join("assistance.parquet"))?;
     for v in &d.villages {
         let people = d.people(v);
         let plan = VillagePlan::of(d, v);
@@ -223,21 +223,11 @@ impl<'a> Cell<'a> {
             };
             let until = end.unwrap_or(self.d.as_of).min(death.unwrap_or(i32::MAX));
             let last_review = reviews.iter().copied().rfind(|r| *r <= until);
-            self.rows.push(Enrolment {
-                record_id: String::new(),
-                person_id: self.d.person_id(who),
-                household_id: household_id.clone(),
-                village_code: self.v.code.clone(),
-                program: p.name,
-                approved,
-                start,
-                end,
-                monthly_amount: amount,
-                last_review,
-                death,
-                asset_flag: false,
-                kin_filed: false,
-            });
+            let mut row = Enrolment::new(self.d, self.v, who, &household_id, p.name, amount);
+            (row.approved, row.start, row.end) = (approved, start, end);
+            row.last_review = last_review;
+            row.death = death;
+            self.rows.push(row);
         }
         first
     }
@@ -248,21 +238,11 @@ impl<'a> Cell<'a> {
         let end = start + self.rng.random_range(30..=90);
         let person = self.person();
         let household_id = self.household();
-        self.rows.push(Enrolment {
-            record_id: String::new(),
-            person_id: self.d.person_id(person),
-            household_id,
-            village_code: self.v.code.clone(),
-            program: "temporary",
-            approved,
-            start,
-            end: (end <= self.d.as_of).then_some(end),
-            monthly_amount: cents(self.rng.random_range(500.0..=3000.0_f64).round()),
-            last_review: None,
-            death: None,
-            asset_flag: false,
-            kin_filed: false,
-        });
+        let amount = cents(self.rng.random_range(500.0..=3000.0_f64).round());
+        let mut row = Enrolment::new(self.d, self.v, person, &household_id, "temporary", amount);
+        (row.approved, row.start) = (approved, start);
+        row.end = (end <= self.d.as_of).then_some(end);
+        self.rows.push(row);
     }
 }
 

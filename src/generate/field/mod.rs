@@ -26,8 +26,8 @@ mod tests;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::district::{District, People, Village};
-use super::sink::{Rows, TableWriter};
+use super::district::{Cell, District};
+use super::sink::{Row, TableWriter};
 use super::{GenerateError, GenerateSummary, LookalikeVillage, reference, vocab};
 use crate::period::Quarter;
 
@@ -84,14 +84,8 @@ fn write_lookalikes(list: &[LookalikeVillage], out_dir: &Path) -> Result<(), Gen
         })
         .collect();
     rows.sort_unstable();
-    let mut w = csv::Writer::from_path(&path).map_err(GenerateError::csv(&path))?;
-    w.write_record(["village_code", "group"])
-        .map_err(GenerateError::csv(&path))?;
-    for (code, group) in rows {
-        w.write_record([code, group])
-            .map_err(GenerateError::csv(&path))?;
-    }
-    w.flush().map_err(GenerateError::io(&path))
+    let records = rows.into_iter().map(|(code, group)| [code, group]);
+    super::write_csv(&path, ["village_code", "group"], records)
 }
 
 /// The field profile's catalog: every source's path, and the cases
@@ -118,19 +112,18 @@ fn write_catalog(out_dir: &Path) -> Result<(), GenerateError> {
 /// Writes the cells of `quarters` (window indices) of every village into one
 /// Parquet file at `path`, village by village and, within a village, quarter
 /// by quarter; returns the rows written.
-fn write_cells<R: Rows>(
+fn write_cells<R: Row>(
     d: &District,
     path: &Path,
-    rows: R,
     quarters: std::ops::Range<usize>,
-    cell: impl Fn(&District, &Village, &People, &plan::VillagePlan, usize) -> Vec<R::Row>,
+    cell: impl Fn(&Cell, &plan::VillagePlan) -> Vec<R>,
 ) -> Result<u64, GenerateError> {
-    let mut w = TableWriter::create(path, rows)?;
+    let mut w = TableWriter::for_rows::<R>(path)?;
     for v in &d.villages {
         let people = d.people(v);
         let plan = plan::VillagePlan::of(d, v);
         for qi in quarters.clone() {
-            for row in cell(d, v, &people, &plan, qi) {
+            for row in cell(&Cell::new(d, v, &people, qi), &plan) {
                 w.push(&row)?;
             }
         }

@@ -8,7 +8,7 @@
 use rand::Rng;
 use rand::seq::index;
 
-use super::super::district::{Cadre, District, Village};
+use super::super::district::{Cadre, District, Village, link, serving_to_the_end};
 use super::super::rng::{Stream, cell_rng, log_normal, pick};
 use super::super::vocab::{ACCOUNTANT, COMMITTEE, DIRECTOR, SECRETARY};
 use super::super::{GenerateOptions, Lookalike, Pattern};
@@ -240,19 +240,9 @@ pub(crate) fn link_firm(
         return None;
     }
     let mut rng = cell_rng(d.seed, Stream::FieldPeople, v.idx, 0);
-    let role = pick(
-        &mut rng,
-        &[
-            (SECRETARY, 0.45),
-            (DIRECTOR, 0.30),
-            (COMMITTEE, 0.15),
-            (ACCOUNTANT, 0.10),
-        ],
-    );
+    let role = pick(&mut rng, LINKED_CADRES);
     // Serving to the end of the window: the successor where a role changed.
-    let mut serving: Vec<usize> = (0..cadres.len())
-        .filter(|&i| cadres[i].role == role && cadres[i].term_end.is_none())
-        .collect();
+    let mut serving = serving_to_the_end(cadres, role);
     if serving.is_empty() {
         serving = (0..cadres.len())
             .filter(|&i| cadres[i].term_end.is_none())
@@ -267,12 +257,13 @@ pub(crate) fn link_firm(
         }
         supplier = District::township_supplier(v.township, rng.random_range(pool / 2..pool));
     }
-    let rel = if rng.random_bool(0.5) {
-        "legal_rep"
-    } else {
-        "shareholder"
-    };
-    cadres[i].business.retain(|(s, _)| *s != supplier);
-    cadres[i].business.push((supplier, rel));
-    Some(supplier)
+    Some(link(&mut cadres[i], supplier, &mut rng))
 }
+
+/// The cadres behind a cadre-linked firm: mostly the leaders.
+const LINKED_CADRES: &[(&str, f64)] = &[
+    (SECRETARY, 0.45),
+    (DIRECTOR, 0.30),
+    (COMMITTEE, 0.15),
+    (ACCOUNTANT, 0.10),
+];

@@ -15,9 +15,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::super::GenerateError;
-use super::super::district::{District, People, Village};
-use super::super::rng::{Stream, cell_rng, cents, day_in, log_normal, pick, poisson};
-use super::super::trading::{Project, ProjectRows};
+use super::super::district::{Cell, District};
+use super::super::rng::{Stream, cents, day_in, log_normal, pick, poisson};
+use super::super::trading::{Project, call_window, hundreds, schedule};
 use super::super::{Lookalike, Pattern};
 use super::plan::{CronyStyle, VillagePlan};
 use super::season;
@@ -42,107 +42,85 @@ pub(crate) fn write(d: &District, out_dir: &Path) -> Result<u64, GenerateError> 
             .join("trading")
             .join(format!("quarter={}", d.quarters[qi]))
             .join("part-0.parquet");
-        total += super::write_cells(d, &path, ProjectRows::new(), qi..qi + 1, cell)?;
+        total += super::write_cells(d, &path, qi..qi + 1, cell)?;
     }
     Ok(total)
 }
 
 /// The awards of one village in one quarter, in award order.
-pub(crate) fn cell(
-    d: &District,
-    v: &Village,
-    people: &People,
-    plan: &VillagePlan,
-    qi: usize,
-) -> Vec<Project> {
-    let mut rng = cell_rng(d.seed, Stream::FieldTrading, v.idx, qi);
-    let (start, end) = d.quarter_days(qi);
+pub(crate) fn cell(c: &Cell, plan: &VillagePlan) -> Vec<Project> {
+    let Cell { d, v, qi, .. } = *c;
+    let mut rng = c.rng(Stream::FieldTrading);
     let remote = v.looks_like(Lookalike::RemoteSingleBid);
     let mean = (BASE * d.volume_factor + PER_THOUSAND * v.volume(d))
         * plan.activity
-        * season(d.quarters[qi], SEASON);
+        * season(c.quarter(), SEASON);
     let n = poisson(&mut rng, mean);
-    let mut out: Vec<Project> = (0..n)
-        .map(|_| ordinary(d, v, people, remote, &mut rng, start, end))
-        .collect();
+    let mut out: Vec<Project> = (0..n).map(|_| ordinary(c, remote, &mut rng)).collect();
     for _ in 0..plan.episodes(d, qi, Pattern::BidSplitting) {
-        splitting(d, v, people, &mut rng, start, end, &mut out);
+        splitting(c, &mut rng, &mut out);
     }
-    if let Some(crony) = people.crony {
+    if let Some(crony) = c.people.crony {
         let winner = d.keys.supplier(crony);
         for _ in 0..plan.episodes(d, qi, Pattern::CronyContracts) {
-            out.push(crony_award(d, v, plan, &winner, &mut rng, start, end));
+            out.push(crony_award(c, plan, &winner, &mut rng));
         }
         for _ in 0..plan.episodes(d, qi, Pattern::CollusiveTender) {
-            out.push(collusive(d, v, &winner, &mut rng, start, end));
+            out.push(collusive(c, &winner, &mut rng));
         }
         let last = qi + 1 == d.quarters.len();
         if v.looks_like(Lookalike::LinkedFairWinner)
             && (last || rng.random_bool(FAIR_LINKED_EARLIER))
         {
-            out.push(fair_linked(d, v, &winner, &mut rng, start, end));
+            out.push(fair_linked(c, &winner, &mut rng));
         }
     }
     out.sort_by_key(|p| p.awarded);
     for (i, p) in out.iter_mut().enumerate() {
-        p.project_id = format!("JY{}{}{:03}", v.code, d.quarters[qi], i + 1);
+        p.project_id = format!("JY{}{}{:03}", v.code, c.quarter(), i + 1);
     }
     out
 }
 
-/// Yuan rounded to hundreds, as budgets are set.
-fn hundreds(x: f64) -> f64 {
-    (x / 100.0).round() * 100.0
-}
-
-/// Days from award to the start of work, and the work's length.
-fn schedule(category: &str, rng: &mut ChaCha8Rng) -> (i32, i32) {
-    match category {
-        "works" => (rng.random_range(5..=30), rng.random_range(20..=180)),
-        "goods" => (rng.random_range(3..=15), rng.random_range(1..=20)),
-        "services" => (rng.random_range(3..=20), rng.random_range(30..=365)),
-        "asset_lease" => (rng.random_range(1..=30), i32::MAX),
-        _ => (i32::MAX, i32::MAX),
-    }
-}
-
-/// A project with the given terms, dated from `awarded`.
-#[allow(clippy::too_many_arguments)]
-fn project(
-    d: &District,
-    v: &Village,
+/// The terms of an award, from which [`project`] writes its record. The
+/// fields of a literal are evaluated in the order written: where a field
+/// draws from the stream, its place decides the draw.
+#[derive(Debug)]
+struct Terms {
     category: &'static str,
     method: &'static str,
     budget: f64,
+    /// Yuan, before rounding to cents.
     contract: f64,
     bidders: i64,
     winner: String,
-    awarded: i32,
+    /// The call for bids: announced, deadline.
     call: Option<(i32, i32)>,
+    /// The first day of work, if any; it shows only by the extract date.
     start: Option<i32>,
+    /// Days of work.
     length: i32,
     change: Option<f64>,
     publicized: bool,
-) -> Project {
-    let start = start.filter(|s| *s <= d.as_of);
+}
+
+/// The award of `terms` made on `awarded`.
+fn project(c: &Cell, awarded: i32, t: Terms) -> Project {
+    let as_of = c.d.as_of;
+    let start = t.start.filter(|s| *s <= as_of);
     Project {
-        project_id: String::new(),
-        village_code: v.code.clone(),
-        category,
-        method,
-        budget,
-        contract_amount: Some(cents(contract)),
-        bidder_count: Some(bidders),
-        winner_id: Some(winner),
-        announced: call.map(|c| c.0),
-        bid_deadline: call.map(|c| c.1),
-        awarded,
+        contract_amount: Some(cents(t.contract)),
+        bidder_count: Some(t.bidders),
+        winner_id: Some(t.winner),
+        announced: t.call.map(|c| c.0),
+        bid_deadline: t.call.map(|c| c.1),
         start,
         completed: start
-            .and_then(|s| s.checked_add(length))
-            .filter(|c| *c <= d.as_of),
-        change_amount: change.map(cents),
-        publicized,
+            .and_then(|s| s.checked_add(t.length))
+            .filter(|c| *c <= as_of),
+        change_amount: t.change.map(cents),
+        publicized: t.publicized,
+        ..Project::awarded(c.v, awarded, t.category, t.method, t.budget)
     }
 }
 
@@ -153,80 +131,59 @@ fn call(rng: &mut ChaCha8Rng, awarded: i32, window: i32) -> Option<(i32, i32)> {
     Some((deadline - window, deadline))
 }
 
-fn ordinary(
-    d: &District,
-    v: &Village,
-    people: &People,
-    remote: bool,
-    rng: &mut ChaCha8Rng,
-    start: i32,
-    end: i32,
-) -> Project {
-    let awarded = day_in(rng, start, end);
-    let category = pick(
-        rng,
+const CATEGORIES: &[(&str, f64)] = &[
+    ("works", 0.45),
+    ("goods", 0.22),
+    ("services", 0.20),
+    ("asset_lease", 0.09),
+    ("asset_sale", 0.04),
+];
+
+/// How ordinary awards of `category` with `budget` are made, weighted.
+fn methods(category: &str, budget: f64, remote: bool) -> &'static [(&'static str, f64)] {
+    if matches!(category, "asset_lease" | "asset_sale") {
         &[
-            ("works", 0.45),
-            ("goods", 0.22),
-            ("services", 0.20),
-            ("asset_lease", 0.09),
-            ("asset_sale", 0.04),
-        ],
-    );
-    let budget = hundreds(log_normal(rng, 28_000.0, 0.95).clamp(2_000.0, 3_000_000.0));
-    let method = if matches!(category, "asset_lease" | "asset_sale") {
-        pick(
-            rng,
-            &[
-                ("open_tender", 0.45),
-                ("negotiation", 0.35),
-                ("lottery", 0.2),
-            ],
-        )
-    } else if remote {
+            ("open_tender", 0.45),
+            ("negotiation", 0.35),
+            ("lottery", 0.2),
+        ]
+    } else if remote && budget >= THRESHOLD {
         // Few firms come this far: quotes and single bids are normal.
-        if budget >= THRESHOLD {
-            pick(
-                rng,
-                &[("open_tender", 0.6), ("invited", 0.25), ("inquiry", 0.15)],
-            )
-        } else {
-            pick(
-                rng,
-                &[("inquiry", 0.5), ("direct", 0.35), ("negotiation", 0.15)],
-            )
-        }
+        &[("open_tender", 0.6), ("invited", 0.25), ("inquiry", 0.15)]
+    } else if remote {
+        &[("inquiry", 0.5), ("direct", 0.35), ("negotiation", 0.15)]
     } else if budget >= 400_000.0 {
-        pick(rng, &[("open_tender", 0.9), ("invited", 0.1)])
+        &[("open_tender", 0.9), ("invited", 0.1)]
     } else if budget >= THRESHOLD {
-        pick(
-            rng,
-            &[
-                ("open_tender", 0.65),
-                ("lottery", 0.15),
-                ("invited", 0.12),
-                ("inquiry", 0.08),
-            ],
-        )
+        &[
+            ("open_tender", 0.65),
+            ("lottery", 0.15),
+            ("invited", 0.12),
+            ("inquiry", 0.08),
+        ]
     } else {
-        pick(
-            rng,
-            &[
-                ("inquiry", 0.42),
-                ("direct", 0.30),
-                ("open_tender", 0.12),
-                ("negotiation", 0.08),
-                ("lottery", 0.08),
-            ],
-        )
-    };
-    // Direct awards only for small sums.
-    let method = if method == "direct" && budget >= 30_000.0 {
-        "inquiry"
-    } else {
-        method
-    };
-    let bidders: i64 = match method {
+        &[
+            ("inquiry", 0.42),
+            ("direct", 0.30),
+            ("open_tender", 0.12),
+            ("negotiation", 0.08),
+            ("lottery", 0.08),
+        ]
+    }
+}
+
+/// How an ordinary award of `category` with `budget` is made: direct
+/// awards only for small sums.
+fn method(rng: &mut ChaCha8Rng, category: &str, budget: f64, remote: bool) -> &'static str {
+    match pick(rng, methods(category, budget, remote)) {
+        "direct" if budget >= 30_000.0 => "inquiry",
+        m => m,
+    }
+}
+
+/// How many bid for an ordinary award by `method`.
+fn bidders(rng: &mut ChaCha8Rng, method: &str, remote: bool) -> i64 {
+    match method {
         "direct" => 1,
         "negotiation" if remote => rng.random_range(1..=2),
         "negotiation" => rng.random_range(1..=3),
@@ -238,22 +195,27 @@ fn ordinary(
         "invited" => rng.random_range(3..=5),
         "lottery" => rng.random_range(4..=12),
         _ => (3 + poisson(rng, 2.5)).min(12) as i64,
-    };
-    let call = if method == "direct" || rng.random_bool(0.02) {
-        None
-    } else {
-        let window = match method {
-            "open_tender" => rng.random_range(20..=30),
-            "invited" => rng.random_range(10..=20),
-            "lottery" => rng.random_range(7..=12),
-            _ if rng.random_bool(0.03) => rng.random_range(1..=2),
-            _ => rng.random_range(3..=7),
-        };
-        call(rng, awarded, window)
-    };
+    }
+}
+
+/// The call for bids of an ordinary award by `method`, if any.
+fn ordinary_call(rng: &mut ChaCha8Rng, method: &str, awarded: i32) -> Option<(i32, i32)> {
+    let windows = [(20, 30), (10, 20), (7, 12), (1, 2), (3, 7)];
+    let window = call_window(rng, method, &windows)?;
+    call(rng, awarded, window)
+}
+
+fn ordinary(c: &Cell, remote: bool, rng: &mut ChaCha8Rng) -> Project {
+    let Cell { d, v, people, .. } = *c;
+    let awarded = day_in(rng, c.start, c.end);
+    let category = pick(rng, CATEGORIES);
+    let budget = hundreds(log_normal(rng, 28_000.0, 0.95).clamp(2_000.0, 3_000_000.0));
+    let method = method(rng, category, budget, remote);
+    let bidders = bidders(rng, method, remote);
+    let call = ordinary_call(rng, method, awarded);
     let (lead, length) = schedule(category, rng);
     // Emergency repairs begin before the paperwork now and then.
-    let start_day = if category == "works" && rng.random_bool(0.01) {
+    let start = if category == "works" && rng.random_bool(0.01) {
         Some(awarded - rng.random_range(1..=7))
     } else {
         awarded.checked_add(lead)
@@ -277,38 +239,30 @@ fn ordinary(
     } else {
         d.winner(v, people, budget >= 400_000.0, rng)
     };
-    let publicized = rng.random_bool(if remote { 0.97 } else { 0.95 });
-    project(
-        d,
-        v,
+    let terms = Terms {
         category,
         method,
         budget,
         contract,
         bidders,
-        d.keys.supplier(winner),
-        awarded,
+        winner: d.keys.supplier(winner),
         call,
-        start_day,
+        start,
         length,
         change,
-        publicized,
-    )
+        publicized: rng.random_bool(if remote { 0.97 } else { 0.95 }),
+    };
+    project(c, awarded, terms)
 }
 
 /// Planted `bid_splitting`: one job split into two or three awards, each
 /// budgeted at 88–99.9% of the threshold, to the same usual supplier
 /// within five weeks, by direct award or a pro-forma inquiry.
-fn splitting(
-    d: &District,
-    v: &Village,
-    people: &People,
-    rng: &mut ChaCha8Rng,
-    start: i32,
-    end: i32,
-    out: &mut Vec<Project>,
-) {
-    let winner = d.keys.supplier(d.winner(v, people, false, rng));
+fn splitting(c: &Cell, rng: &mut ChaCha8Rng, out: &mut Vec<Project>) {
+    let Cell {
+        d, v, start, end, ..
+    } = *c;
+    let winner = d.keys.supplier(d.winner(v, c.people, false, rng));
     let parts = rng.random_range(2..=3);
     let category = if rng.random_bool(0.8) {
         "works"
@@ -324,32 +278,23 @@ fn splitting(
         } else {
             let window = rng.random_range(2..=5);
             let deadline = awarded - rng.random_range(1..=3);
-            (
-                "inquiry",
-                rng.random_range(1..=3),
-                Some((deadline - window, deadline)),
-            )
+            let bidders = rng.random_range(1..=3);
+            ("inquiry", bidders, Some((deadline - window, deadline)))
         };
-        let contract = budget * rng.random_range(0.95..0.995);
-        let start_day = Some(awarded + rng.random_range(2..=12));
-        let length = rng.random_range(15..=60);
-        let publicized = rng.random_bool(0.85);
-        out.push(project(
-            d,
-            v,
+        let terms = Terms {
             category,
             method,
             budget,
-            contract,
+            contract: budget * rng.random_range(0.95..0.995),
             bidders,
-            winner.clone(),
-            awarded,
+            winner: winner.clone(),
             call,
-            start_day,
-            length,
-            None,
-            publicized,
-        ));
+            start: Some(awarded + rng.random_range(2..=12)),
+            length: rng.random_range(15..=60),
+            change: None,
+            publicized: rng.random_bool(0.85),
+        };
+        out.push(project(c, awarded, terms));
     }
 }
 
@@ -358,47 +303,32 @@ fn splitting(
 /// order of 20–60% of the contract (or only the repeat petition, written
 /// by the petitions source). Ceiling style: a quote or invited award at
 /// 98–100% of the budget, works begun before the award.
-fn crony_award(
-    d: &District,
-    v: &Village,
-    plan: &VillagePlan,
-    winner: &str,
-    rng: &mut ChaCha8Rng,
-    start: i32,
-    end: i32,
-) -> Project {
-    let awarded = day_in(rng, start, end);
+fn crony_award(c: &Cell, plan: &VillagePlan, winner: &str, rng: &mut ChaCha8Rng) -> Project {
+    let awarded = day_in(rng, c.start, c.end);
     let category = if rng.random_bool(0.75) {
         "works"
     } else {
         "services"
     };
-    match plan.crony_style {
+    let terms = match plan.crony_style {
         CronyStyle::Open { variation, .. } => {
             let budget = hundreds(log_normal(rng, 180_000.0, 0.5).clamp(THRESHOLD, 900_000.0));
             let window = rng.random_range(20..=28);
             let call = call(rng, awarded, window);
             let contract = budget * rng.random_range(0.85..0.94);
-            let change = variation.then(|| contract * rng.random_range(0.20..=0.60));
-            let start_day = Some(awarded + rng.random_range(7..=25));
-            let length = rng.random_range(40..=150);
-            let bidders = rng.random_range(3..=6);
-            project(
-                d,
-                v,
+            Terms {
                 category,
-                "open_tender",
+                method: "open_tender",
                 budget,
                 contract,
-                bidders,
-                winner.to_string(),
-                awarded,
+                change: variation.then(|| contract * rng.random_range(0.20..=0.60)),
+                start: Some(awarded + rng.random_range(7..=25)),
+                length: rng.random_range(40..=150),
+                bidders: rng.random_range(3..=6),
+                winner: winner.to_string(),
                 call,
-                start_day,
-                length,
-                change,
-                true,
-            )
+                publicized: true,
+            }
         }
         CronyStyle::Ceiling => {
             let budget = hundreds(log_normal(rng, 70_000.0, 0.6).clamp(20_000.0, 400_000.0));
@@ -409,103 +339,70 @@ fn crony_award(
             let window = rng.random_range(3..=7);
             let call = call(rng, awarded, window);
             let contract = budget * rng.random_range(0.98..=1.0);
-            let change = rng
-                .random_bool(0.3)
-                .then(|| contract * rng.random_range(0.10..0.30));
-            let start_day = Some(awarded - rng.random_range(5..=30));
-            let length = rng.random_range(30..=120);
-            let bidders = rng.random_range(2..=3);
-            let publicized = rng.random_bool(0.6);
-            project(
-                d,
-                v,
+            Terms {
                 category,
                 method,
                 budget,
                 contract,
-                bidders,
-                winner.to_string(),
-                awarded,
+                change: rng
+                    .random_bool(0.3)
+                    .then(|| contract * rng.random_range(0.10..0.30)),
+                start: Some(awarded - rng.random_range(5..=30)),
+                length: rng.random_range(30..=120),
+                bidders: rng.random_range(2..=3),
+                publicized: rng.random_bool(0.6),
+                winner: winner.to_string(),
                 call,
-                start_day,
-                length,
-                change,
-                publicized,
-            )
+            }
         }
-    }
+    };
+    project(c, awarded, terms)
 }
 
 /// Planted `collusive_tender`: an invited tender announced one to four
 /// days before its deadline, one bidder, the cadre-linked firm winning at
 /// the ceiling, then a large variation order.
-fn collusive(
-    d: &District,
-    v: &Village,
-    winner: &str,
-    rng: &mut ChaCha8Rng,
-    start: i32,
-    end: i32,
-) -> Project {
-    let awarded = day_in(rng, start, end);
+fn collusive(c: &Cell, winner: &str, rng: &mut ChaCha8Rng) -> Project {
+    let awarded = day_in(rng, c.start, c.end);
     let budget = hundreds(log_normal(rng, 260_000.0, 0.45).clamp(110_000.0, 1_200_000.0));
     let deadline = awarded - rng.random_range(1..=3);
     let call = Some((deadline - rng.random_range(1..=4), deadline));
     let contract = budget * rng.random_range(0.995..=1.0);
-    let change = Some(contract * rng.random_range(0.25..=0.60));
-    let start_day = Some(awarded + rng.random_range(3..=15));
-    let length = rng.random_range(40..=150);
-    let publicized = rng.random_bool(0.75);
-    project(
-        d,
-        v,
-        "works",
-        "invited",
+    let terms = Terms {
+        category: "works",
+        method: "invited",
         budget,
         contract,
-        1,
-        winner.to_string(),
-        awarded,
+        change: Some(contract * rng.random_range(0.25..=0.60)),
+        start: Some(awarded + rng.random_range(3..=15)),
+        length: rng.random_range(40..=150),
+        publicized: rng.random_bool(0.75),
+        bidders: 1,
+        winner: winner.to_string(),
         call,
-        start_day,
-        length,
-        change,
-        publicized,
-    )
+    };
+    project(c, awarded, terms)
 }
 
 /// Look-alike `linked_fair_winner`: the disclosed firm of a cadre wins a
 /// genuinely open tender, many bidders, a normal price, no variation.
-fn fair_linked(
-    d: &District,
-    v: &Village,
-    winner: &str,
-    rng: &mut ChaCha8Rng,
-    start: i32,
-    end: i32,
-) -> Project {
-    let awarded = day_in(rng, start, end);
+fn fair_linked(c: &Cell, winner: &str, rng: &mut ChaCha8Rng) -> Project {
+    let awarded = day_in(rng, c.start, c.end);
     let budget = hundreds(log_normal(rng, 200_000.0, 0.5).clamp(THRESHOLD, 1_000_000.0));
     let window = rng.random_range(20..=30);
     let call = call(rng, awarded, window);
-    let contract = budget * rng.random_range(0.75..=0.92);
-    let start_day = Some(awarded + rng.random_range(7..=30));
-    let length = rng.random_range(40..=150);
-    let bidders = rng.random_range(5..=10);
-    project(
-        d,
-        v,
-        "works",
-        "open_tender",
+    let terms = Terms {
+        category: "works",
+        method: "open_tender",
         budget,
-        contract,
-        bidders,
-        winner.to_string(),
-        awarded,
+        contract: budget * rng.random_range(0.75..=0.92),
+        start: Some(awarded + rng.random_range(7..=30)),
+        length: rng.random_range(40..=150),
+        bidders: rng.random_range(5..=10),
+        winner: winner.to_string(),
         call,
-        start_day,
-        length,
-        None,
-        true,
-    )
+        change: None,
+        publicized: true,
+    };
+    project(c, awarded, terms)
 }
