@@ -172,7 +172,7 @@ pub fn scan_floor(data: &Path, framework_dir: &Path, threads: usize) -> Result<S
             .map(|c| loc.source_column(c).to_string())
             .collect();
         columns.insert(loc.table.name.to_string(), names.clone());
-        for file in ingest::list_parquet(loc)? {
+        for file in ingest::list_files(loc)? {
             let f = std::fs::File::open(&file).map_err(Error::unreadable(&file))?;
             let groups = ParquetRecordBatchReaderBuilder::try_new(f)
                 .map_err(|e| Error::Input {
@@ -301,7 +301,7 @@ pub fn export_for_duckdb(
         .collect();
     let mut tables = BTreeMap::new();
     for loc in &catalog.tables {
-        let files = ingest::list_parquet(loc)?;
+        let files = ingest::list_files(loc)?;
         if files.is_empty() {
             continue;
         }

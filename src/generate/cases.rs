@@ -67,8 +67,8 @@ pub(crate) fn write(
         let qi = d.quarters.len() - 1;
         let mut bad = d.defect_template(qi, Stream::Cases, ordinary);
         bad.case_id = format!("XS-{}-{}-D001", bad.village_code, d.quarters[qi]);
-        bad.disposal = "Verify";
-        let defect = "disposal 'Verify' is not in the enumeration (not lower-case)";
+        bad.disposal = "verified";
+        let defect = "disposal 'verified' is not in the enumeration (an unmapped label)";
         defects.push(Defect::new("cases", bad.case_id.clone(), defect));
         w.push(&bad)?;
     }

@@ -643,7 +643,7 @@ fn defects_are_inserted_and_listed() {
         .zip(values(&k, "线索编号"))
         .filter(|(d, _)| !enum_values(&contract::CASES, "disposal").contains(&d.as_str()))
         .map(|(d, id)| {
-            assert_eq!(d, "Verify");
+            assert_eq!(d, "verified");
             id
         })
         .collect();

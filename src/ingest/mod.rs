@@ -1,6 +1,7 @@
-//! Ingest: finds each table's Parquet files through the catalog, checks
-//! every file's schema against the contract (all problems reported at once),
-//! maps and casts columns onto the canonical names and types, and validates
+//! Ingest: finds each table's extract files through the catalog (Parquet,
+//! or CSV in UTF-8 or GB18030: `text`), checks every file's schema against
+//! the contract (all problems reported at once), maps, normalises and casts
+//! columns onto the canonical names and types (`columns`), and validates
 //! rows. Valid rows are registered as the canonical tables (`villages`,
 //! `petitions`, …) for the data-point stage; rejected rows are counted per
 //! reason and kept for inspection with person keys masked.
@@ -15,13 +16,16 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
-use datafusion::logical_expr::{Expr, JoinType, cast, try_cast};
+use datafusion::logical_expr::{Expr, JoinType, cast};
 use datafusion::prelude::{ParquetReadOptions, SessionContext, ident, lit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{Catalog, TableLocation};
+pub mod columns;
+pub mod text;
+
+use crate::catalog::{Catalog, Format, TableLocation};
 use crate::contract::{Check, Column, Conversion, Kind, Table};
 use crate::digest::hex;
 use crate::error::{Error, Result, SchemaProblem};
@@ -61,6 +65,11 @@ pub struct TableReport {
     /// Sources: the first and last quarter with a valid event; none when
     /// the source is absent or has no valid row.
     pub event_quarters: Option<(Quarter, Quarter)>,
+    /// Per column, values the normalisation changed, by step (trimmed,
+    /// full-width folded, mapped by the catalog, case folded); columns and
+    /// steps with none are left out.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub normalised: BTreeMap<String, BTreeMap<&'static str, u64>>,
 }
 
 impl TableReport {
@@ -82,6 +91,8 @@ pub struct Rejects {
 pub struct Ingested {
     pub tables: Vec<TableReport>,
     pub rejects: Vec<Rejects>,
+    /// Where transcoded extracts live while the canonical tables are read.
+    pub scratch: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Ingested {
@@ -97,43 +108,83 @@ impl Ingested {
 /// Mask written over person keys in rejects.
 pub const MASK: &str = "***";
 
-/// A table of the catalog with its files and their descriptions.
-type Found<'a> = (&'a TableLocation, Vec<PathBuf>, Vec<InputFile>);
+/// A table of the catalog with its files, their descriptions, and for CSV
+/// the text the engine reads.
+struct Found<'a> {
+    loc: &'a TableLocation,
+    files: Vec<PathBuf>,
+    infos: Vec<InputFile>,
+    csv: Vec<text::PreparedCsv>,
+}
 
 /// Registers every canonical table of the catalog in `ctx`.
 pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested> {
-    let found = locate(catalog)?;
+    columns::register(ctx);
+    let scratch = catalog
+        .tables
+        .iter()
+        .any(|t| t.format == Format::Csv)
+        .then(|| {
+            tempfile::Builder::new()
+                .prefix("qinglian-extracts-")
+                .tempdir()
+                .map(Arc::new)
+                .map_err(Error::io(
+                    "creating a scratch directory in",
+                    std::env::temp_dir(),
+                ))
+        })
+        .transpose()?;
+    let found = locate(catalog, scratch.as_ref().map(|d| d.path()))?;
     let mut tables = Vec::new();
     let mut rejects = Vec::new();
-    for (loc, files, infos) in found {
-        let (report, rejected) = ingest_table(ctx, loc, &files, infos).await?;
+    for f in found {
+        let (report, rejected) = ingest_table(ctx, f).await?;
         tables.push(report);
         rejects.extend(rejected);
     }
-    Ok(Ingested { tables, rejects })
+    Ok(Ingested {
+        tables,
+        rejects,
+        scratch,
+    })
 }
 
 /// Stage 1: every table's files and schemas, every problem at once; the
 /// villages table must be there.
-fn locate(catalog: &Catalog) -> Result<Vec<Found<'_>>> {
+fn locate<'c>(catalog: &'c Catalog, scratch: Option<&Path>) -> Result<Vec<Found<'c>>> {
     let mut problems = Vec::new();
     let mut found: Vec<Found> = Vec::new();
     for loc in &catalog.tables {
-        let files = list_parquet(loc)?;
+        let files = list_files(loc)?;
         let mut infos = Vec::new();
+        let mut csv = Vec::new();
         for f in &files {
-            let (schema, rows) = read_footer(loc.table, f)?;
+            let (schema, rows) = match (loc.format, scratch) {
+                (Format::Csv, Some(scratch)) => {
+                    let prepared = text::prepare(loc, f, scratch)?;
+                    let out = (prepared.schema.clone(), prepared.rows);
+                    csv.push(prepared);
+                    out
+                }
+                _ => read_footer(loc.table, f)?,
+            };
             check_schema(loc, f, &schema, &mut problems);
             infos.push(describe(&catalog.data_dir, f, rows)?);
         }
-        found.push((loc, files, infos));
+        found.push(Found {
+            loc,
+            files,
+            infos,
+            csv,
+        });
     }
     if !problems.is_empty() {
         return Err(Error::Schema { problems });
     }
     if found
         .iter()
-        .any(|(l, files, _)| l.table.name == "villages" && files.is_empty())
+        .any(|f| f.loc.table.name == "villages" && f.files.is_empty())
     {
         return Err(Error::Input {
             path: catalog.data_dir.join("villages.parquet"),
@@ -147,10 +198,14 @@ fn locate(catalog: &Catalog) -> Result<Vec<Found<'_>>> {
 /// its report and its rejected rows.
 async fn ingest_table(
     ctx: &SessionContext,
-    loc: &TableLocation,
-    files: &[PathBuf],
-    infos: Vec<InputFile>,
+    found: Found<'_>,
 ) -> Result<(TableReport, Option<Rejects>)> {
+    let Found {
+        loc,
+        files,
+        infos,
+        csv,
+    } = found;
     let t = loc.table;
     let rows_read: u64 = infos.iter().map(|i| i.rows).sum();
     if files.is_empty() {
@@ -164,10 +219,15 @@ async fn ingest_table(
             rows_rejected: 0,
             rejected_by_reason: BTreeMap::new(),
             event_quarters: None,
+            normalised: BTreeMap::new(),
         };
         return Ok((report, None));
     }
-    let from_text = register_mapped(ctx, loc, files).await?;
+    let source = Source {
+        files: &files,
+        csv: &csv,
+    };
+    let mapped = register_mapped(ctx, loc, &source, &[], &format!("__mapped_{}", t.name)).await?;
     if let Some(id) = t.id {
         register_duplicate_ids(ctx, t.name, id).await?;
     }
@@ -184,15 +244,27 @@ async fn ingest_table(
     ctx.register_table(&validated, df.into_view())
         .map_err(Error::query("registering a validated table"))?;
 
-    let (by_reason, event_span) = validation_counts(ctx, t, &validated).await?;
+    let (by_reason, event_span, changes) =
+        validation_counts(ctx, t, &validated, &mapped.counters).await?;
     let rows_rejected: u64 = by_reason.values().sum();
     let batches = if rows_rejected > 0 {
-        collect_rejects(ctx, t, &validated, &from_text).await?
+        collect_rejects(ctx, t, &validated, &mapped.from_text).await?
     } else {
         Vec::new()
     };
+    // Text columns no value of which the normalisation changed are read as
+    // they are by the canonical table, so its queries do not normalise
+    // again what needs nothing.
+    let unchanged: Vec<&str> = mapped
+        .counters
+        .iter()
+        .filter(|k| k.step.is_none() && changes.get(k.name.as_str()).copied().unwrap_or(0) == 0)
+        .map(|k| k.column)
+        .collect();
+    let canonical_source = format!("__canonical_{}", t.name);
+    register_mapped(ctx, loc, &source, &unchanged, &canonical_source).await?;
     let null_ids = by_reason.keys().any(|r| r.starts_with("null_id:"));
-    let clean = canonical(ctx, t, &validated, null_ids, &batches).await?;
+    let clean = canonical(ctx, t, &canonical_source, &validated, null_ids, &batches).await?;
     ctx.register_table(t.name, clean.into_view())
         .map_err(Error::query("registering a canonical table"))?;
     let batches: Vec<RecordBatch> = batches
@@ -216,6 +288,7 @@ async fn ingest_table(
         rows_rejected,
         rejected_by_reason: by_reason,
         event_quarters: event_span,
+        normalised: normalised(&mapped.counters, &changes),
     };
     Ok((report, rejects))
 }
@@ -226,6 +299,7 @@ async fn ingest_table(
 async fn canonical(
     ctx: &SessionContext,
     t: &Table,
+    mapped: &str,
     validated: &str,
     null_ids: bool,
     rejected: &[RecordBatch],
@@ -250,7 +324,7 @@ async fn canonical(
     // reads only the columns it needs.
     let selecting = || Error::query(format!("selecting valid rows of {}", t.name));
     let mut mapped = ctx
-        .table(format!("__mapped_{}", t.name))
+        .table(mapped)
         .await
         .map_err(Error::query("reading a mapped table"))?;
     // A null id is always rejected (`null_id:<id>` is the first check), so
@@ -302,13 +376,22 @@ async fn register_duplicate_ids(ctx: &SessionContext, table: &str, id: &str) -> 
     Ok(())
 }
 
-/// One pass over the validation view: rejected rows by reason, and the
-/// first and last quarter of the valid events (sources only).
+/// Rejected rows by reason, the first and last quarter of the valid
+/// events (sources only), and each counter's total.
+type Counts = (
+    BTreeMap<String, u64>,
+    Option<(Quarter, Quarter)>,
+    BTreeMap<String, u64>,
+);
+
+/// One pass over the validation view: rejected rows by reason, the first
+/// and last quarter of the valid events, and the normalisation counters.
 async fn validation_counts(
     ctx: &SessionContext,
     t: &Table,
     validated: &str,
-) -> Result<(BTreeMap<String, u64>, Option<(Quarter, Quarter)>)> {
+    counters: &[Counter],
+) -> Result<Counts> {
     let context = format!("validating {}", t.name);
     let (lo, hi) = match t.event_date {
         Some(e) => (
@@ -319,7 +402,11 @@ async fn validation_counts(
     };
     let batches = ctx
         .sql(&format!(
-            "SELECT CAST(__reject AS VARCHAR) AS reason, COUNT(*) AS n, {lo} AS first_day, {hi} AS last_day FROM {validated} GROUP BY __reject"
+            "SELECT CAST(__reject AS VARCHAR) AS reason, COUNT(*) AS n, {lo} AS first_day, {hi} AS last_day{} FROM {validated} GROUP BY __reject",
+            counters
+                .iter()
+                .map(|k| format!(", SUM(CASE WHEN \"{0}\" THEN 1 ELSE 0 END) AS \"{0}\"", k.name))
+                .collect::<String>()
         ))
         .await
         .map_err(Error::query(context.clone()))?
@@ -330,7 +417,13 @@ async fn validation_counts(
     let quarter = |days: i32| Quarter::containing(epoch + chrono::Duration::days(i64::from(days)));
     let mut by_reason = BTreeMap::new();
     let mut span = None;
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     for b in &batches {
+        for (j, k) in counters.iter().enumerate() {
+            let n = b.column(4 + j).as_primitive::<Int64Type>();
+            let sum: i64 = n.iter().flatten().sum();
+            *totals.entry(k.name.clone()).or_default() += u64::try_from(sum).unwrap_or(0);
+        }
         let reasons =
             datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).map_err(|e| {
                 Error::Arrow {
@@ -352,7 +445,7 @@ async fn validation_counts(
             }
         }
     }
-    Ok((by_reason, span))
+    Ok((by_reason, span, totals))
 }
 
 /// The rejected rows, person keys masked, ordered by every column so that
@@ -439,8 +532,10 @@ pub fn canonical_paths(files: &[PathBuf]) -> Result<Vec<String>> {
         .collect()
 }
 
-/// The Parquet files of a table location, sorted; empty when absent.
-pub fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
+/// The extract files of a table location (`.parquet`, or `.csv` for a CSV
+/// source), sorted; empty when absent.
+pub fn list_files(loc: &TableLocation) -> Result<Vec<PathBuf>> {
+    let extension = format!(".{}", loc.extension());
     let p = &loc.path;
     if p.is_file() {
         return Ok(vec![p.clone()]);
@@ -461,7 +556,7 @@ pub fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if name.ends_with(".parquet") {
+            } else if name.ends_with(&extension) {
                 out.push(path);
             }
         }
@@ -471,7 +566,7 @@ pub fn list_parquet(loc: &TableLocation) -> Result<Vec<PathBuf>> {
         return Err(Error::Input {
             path: p.clone(),
             message: format!(
-                "the {} directory holds no .parquet file; put the extract there, or remove the directory if the source is not available this run",
+                "the {} directory holds no {extension} file; put the extract there, or remove the directory if the source is not available this run",
                 loc.table.name
             ),
         });
@@ -541,34 +636,51 @@ fn check_schema(
     }
 }
 
-/// Registers `__mapped_<table>`: canonical names and types, a `__bad_<col>`
-/// flag per column, and `__raw_<col>` text for columns cast from strings.
-/// Returns the columns cast from strings.
+/// A table's extract files: Parquet, or CSV prepared by `text`.
+struct Source<'a> {
+    files: &'a [PathBuf],
+    csv: &'a [text::PreparedCsv],
+}
+
+/// A count the validation pass takes of a mapped text column: rows where
+/// normalisation step `step` changed its value, or (`step` none) where the
+/// canonical text differs from the text as it arrived.
+#[derive(Debug, Clone)]
+struct Counter {
+    column: &'static str,
+    step: Option<usize>,
+    /// The flag column of the mapped view.
+    name: String,
+}
+
+/// What `register_mapped` registered.
+struct Mapped {
+    /// Columns cast from text: the rejects show their text as it arrived.
+    from_text: Vec<&'static str>,
+    counters: Vec<Counter>,
+}
+
+/// Registers `name`: the canonical names and types, a `__bad_<col>` flag
+/// per column, `__raw_<col>` text for columns built from text, and the
+/// normalisation counters. Text columns named in `as_they_are` are read
+/// without normalisation (the canonical table, where nothing needs it).
 async fn register_mapped(
     ctx: &SessionContext,
     loc: &TableLocation,
-    files: &[PathBuf],
-) -> Result<Vec<&'static str>> {
+    source: &Source<'_>,
+    as_they_are: &[&str],
+    name: &str,
+) -> Result<Mapped> {
     let t = loc.table;
-    let paths = canonical_paths(files)?;
-    let df = ctx
-        .read_parquet(paths, ParquetReadOptions::default())
-        .await
-        .map_err(|e| Error::Input {
-            path: loc.path.clone(),
-            message: format!(
-                "the files of table {} cannot be read together ({e}); give every file of a source the same column types",
-                t.name
-            ),
-        })?;
+    let df = read_source(ctx, loc, source).await?;
     let schema = df.schema().clone();
-    // Canonical columns first, then one `__bad_<col>` flag per column: true
-    // where a string failed to cast, a constant false elsewhere, so the
-    // validation SQL has one shape.
     let mut exprs: Vec<Expr> = Vec::new();
     let mut flags: Vec<Expr> = Vec::new();
-    let mut raws: Vec<Expr> = Vec::new();
-    let mut from_text = Vec::new();
+    let mut extra: Vec<Expr> = Vec::new();
+    let mut mapped = Mapped {
+        from_text: Vec::new(),
+        counters: Vec::new(),
+    };
     for c in t.columns {
         let src = loc.source_column(c.name);
         let found = schema
@@ -577,7 +689,10 @@ async fn register_mapped(
             .data_type()
             .clone();
         let raw = ident(src);
-        let target = c.kind.canonical_type();
+        let is_text = matches!(
+            found,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        );
         let Some(conversion) = c.kind.conversion(&found) else {
             return Err(Error::Input {
                 path: loc.path.clone(),
@@ -588,36 +703,128 @@ async fn register_mapped(
                 ),
             });
         };
-        match conversion {
-            Conversion::Keep => {
-                exprs.push(raw.alias(c.name));
-                flags.push(lit(false).alias(bad_flag(c)));
-            }
-            Conversion::Cast => {
-                exprs.push(cast(raw, target).alias(c.name));
-                flags.push(lit(false).alias(bad_flag(c)));
-            }
-            Conversion::TryCast => {
-                from_text.push(c.name);
-                raws.push(cast(raw.clone(), DataType::Utf8).alias(raw_text(c)));
-                exprs.push(try_cast(raw.clone(), target.clone()).alias(c.name));
-                flags.push(
-                    raw.clone()
-                        .is_not_null()
-                        .and(try_cast(raw, target).is_null())
-                        .alias(bad_flag(c)),
-                );
+        if !is_text || as_they_are.contains(&c.name) {
+            let value = match conversion {
+                Conversion::Keep => raw,
+                Conversion::Cast | Conversion::TryCast => cast(raw, c.kind.canonical_type()),
+            };
+            exprs.push(value.alias(c.name));
+            flags.push(lit(false).alias(bad_flag(c)));
+            continue;
+        }
+        let built = columns::from_text(loc, c, raw.clone());
+        let arrived = cast(raw, DataType::Utf8);
+        if !matches!(c.kind, Kind::Text | Kind::Enum(_))
+            || built.changed.iter().any(Option::is_some)
+        {
+            mapped.from_text.push(c.name);
+            extra.push(arrived.clone().alias(raw_text(c)));
+        }
+        for (i, changed) in built.changed.iter().enumerate() {
+            if let Some(e) = changed {
+                let counter = format!("__step{i}_{}", c.name);
+                extra.push(e.clone().alias(&counter));
+                mapped.counters.push(Counter {
+                    column: c.name,
+                    step: Some(i),
+                    name: counter,
+                });
             }
         }
+        if matches!(c.kind, Kind::Text | Kind::Enum(_)) {
+            let counter = format!("__changed_{}", c.name);
+            extra.push(
+                Expr::BinaryExpr(datafusion::logical_expr::BinaryExpr::new(
+                    Box::new(arrived),
+                    datafusion::logical_expr::Operator::IsDistinctFrom,
+                    Box::new(built.value.clone()),
+                ))
+                .alias(&counter),
+            );
+            mapped.counters.push(Counter {
+                column: c.name,
+                step: None,
+                name: counter,
+            });
+        }
+        exprs.push(built.value.alias(c.name));
+        flags.push(built.bad.alias(bad_flag(c)));
     }
     exprs.extend(flags);
-    exprs.extend(raws);
-    let mapped = df
+    exprs.extend(extra);
+    let view = df
         .select(exprs)
         .map_err(Error::query(format!("mapping the columns of {}", t.name)))?;
-    ctx.register_table(format!("__mapped_{}", t.name), mapped.into_view())
+    ctx.register_table(name, view.into_view())
         .map_err(Error::query("registering a mapped table"))?;
-    Ok(from_text)
+    Ok(mapped)
+}
+
+/// The extract files as one table: Parquet as it is, CSV as text.
+async fn read_source(
+    ctx: &SessionContext,
+    loc: &TableLocation,
+    source: &Source<'_>,
+) -> Result<datafusion::dataframe::DataFrame> {
+    let t = loc.table;
+    let unreadable = |e: datafusion::error::DataFusionError| Error::Input {
+        path: loc.path.clone(),
+        message: format!(
+            "the files of table {} cannot be read together ({e}); give every file of a source the same columns and types",
+            t.name
+        ),
+    };
+    match loc.format {
+        Format::Parquet => ctx
+            .read_parquet(
+                canonical_paths(source.files)?,
+                ParquetReadOptions::default(),
+            )
+            .await
+            .map_err(unreadable),
+        Format::Csv => {
+            let first = &source.csv[0];
+            for (p, f) in source.csv.iter().zip(source.files).skip(1) {
+                if p.schema != first.schema {
+                    return Err(Error::Input {
+                        path: f.clone(),
+                        message: format!(
+                            "its header differs from the first file's of table {}; give every file of a source the same header",
+                            t.name
+                        ),
+                    });
+                }
+            }
+            let paths: Vec<PathBuf> = source.csv.iter().map(|p| p.utf8.clone()).collect();
+            let options = datafusion::prelude::CsvReadOptions::new()
+                .has_header(true)
+                .delimiter(loc.delimiter)
+                .schema(&first.schema)
+                .file_extension("");
+            ctx.read_csv(canonical_paths(&paths)?, options)
+                .await
+                .map_err(unreadable)
+        }
+    }
+}
+
+/// The manifest's normalisation counts from the validation pass's totals.
+fn normalised(
+    counters: &[Counter],
+    totals: &BTreeMap<String, u64>,
+) -> BTreeMap<String, BTreeMap<&'static str, u64>> {
+    let mut out: BTreeMap<String, BTreeMap<&'static str, u64>> = BTreeMap::new();
+    for k in counters {
+        let (Some(step), Some(&n)) = (k.step, totals.get(&k.name)) else {
+            continue;
+        };
+        if n > 0 {
+            out.entry(k.column.to_string())
+                .or_default()
+                .insert(columns::STEPS[step], n);
+        }
+    }
+    out
 }
 
 fn raw_text(c: &Column) -> String {
