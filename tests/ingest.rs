@@ -117,7 +117,7 @@ async fn row_problems_are_rejected_with_reasons_and_counted() {
                 ("petition_id", Some("bad-enum")),
                 ("channel", Some("wechat")),
             ],
-            &[("petition_id", Some("upper")), ("kind", Some("Accusation"))],
+            &[("petition_id", Some("upper")), ("kind", Some("举报"))],
             &[("petition_id", Some("dup")), ("village_code", Some(V2))],
             &[("petition_id", Some("dup")), ("village_code", Some(V2))],
             &[("petition_id", Some("no-date")), ("received_date", None)],
