@@ -99,6 +99,26 @@ fn validate(args: ValidateArgs) -> Result<ExitCode> {
             t.table, t.status, t.rows_read, t.rows_accepted, t.rows_rejected
         );
     }
+    for t in ingested.tables.iter().filter(|t| !t.normalised.is_empty()) {
+        let steps: Vec<String> = t
+            .normalised
+            .iter()
+            .flat_map(|(c, steps)| steps.iter().map(move |(s, n)| format!("{c} {s}={n}")))
+            .collect();
+        println!("normalised in {}: {}", t.table, steps.join(", "));
+    }
+    let unmapped = ingested.unmapped();
+    if !unmapped.is_empty() {
+        println!(
+            "labels neither mapped nor canonical (add them under [sources.<table>.values.<column>] in the catalog):"
+        );
+        for u in &unmapped {
+            println!(
+                "  {}.{}  \"{}\"  {} row(s)",
+                u.table, u.column, u.value, u.rows
+            );
+        }
+    }
     if let Some(dir) = args.rejects {
         for r in &ingested.rejects {
             let path = qinglian::outputs::write_rejects(&dir, r)?;

@@ -168,6 +168,13 @@ async fn value_maps_apply_and_rejects_show_the_label_as_it_arrived() {
         std::fs::read_to_string(qinglian::outputs::write_rejects(out.path(), r).unwrap()).unwrap();
     assert!(text.contains("bad_enum:channel"), "{text}");
     assert!(text.contains("微信"), "{text}");
+    // What `validate` lists as still unmapped.
+    let unmapped: Vec<(String, String, u64)> = ing
+        .unmapped()
+        .into_iter()
+        .map(|u| (format!("{}.{}", u.table, u.column), u.value, u.rows))
+        .collect();
+    assert_eq!(unmapped, [("petitions.channel".to_string(), "微信".to_string(), 1)]);
 }
 
 /// A petitions extract as CSV text: Chinese headers, labels, 是/否, dates.

@@ -95,7 +95,64 @@ pub struct Ingested {
     pub scratch: Option<Arc<tempfile::TempDir>>,
 }
 
+/// A label that is neither mapped nor canonical, with how many rows carry
+/// it (from the rejects, as it arrived).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmapped {
+    pub table: &'static str,
+    pub column: String,
+    pub value: String,
+    pub rows: u64,
+}
+
 impl Ingested {
+    /// Every label rejected as `bad_enum:<col>`, by table, column and
+    /// value, most frequent first: what a catalog's value maps still lack.
+    pub fn unmapped(&self) -> Vec<Unmapped> {
+        let mut counts: BTreeMap<(&'static str, String, String), u64> = BTreeMap::new();
+        for r in &self.rejects {
+            for b in &r.batches {
+                let Some(reasons) = b.column(0).as_string_opt::<i32>() else {
+                    continue;
+                };
+                let schema = b.schema();
+                for i in 0..b.num_rows() {
+                    let Some(column) = reasons.value(i).strip_prefix("bad_enum:") else {
+                        continue;
+                    };
+                    let Ok(j) = schema.index_of(column) else {
+                        continue;
+                    };
+                    let Ok(text) =
+                        datafusion::arrow::compute::cast(&b.column(j).slice(i, 1), &DataType::Utf8)
+                    else {
+                        continue;
+                    };
+                    let value = text.as_string::<i32>().value(0).to_string();
+                    *counts
+                        .entry((r.table, column.to_string(), value))
+                        .or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<Unmapped> = counts
+            .into_iter()
+            .map(|((table, column, value), rows)| Unmapped {
+                table,
+                column,
+                value,
+                rows,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.table, &a.column)
+                .cmp(&(b.table, &b.column))
+                .then(b.rows.cmp(&a.rows))
+                .then(a.value.cmp(&b.value))
+        });
+        out
+    }
+
     pub fn report(&self, table: &str) -> Option<&TableReport> {
         self.tables.iter().find(|t| t.table == table)
     }
