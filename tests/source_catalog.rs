@@ -174,7 +174,10 @@ async fn value_maps_apply_and_rejects_show_the_label_as_it_arrived() {
         .into_iter()
         .map(|u| (format!("{}.{}", u.table, u.column), u.value, u.rows))
         .collect();
-    assert_eq!(unmapped, [("petitions.channel".to_string(), "微信".to_string(), 1)]);
+    assert_eq!(
+        unmapped,
+        [("petitions.channel".to_string(), "微信".to_string(), 1)]
+    );
 }
 
 /// A petitions extract as CSV text: Chinese headers, labels, 是/否, dates.

@@ -10,14 +10,14 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Builder};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Builder, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::functions::expr_fn::{btrim, lower, nullif, translate};
+use datafusion::functions::expr_fn::lower;
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
-    try_cast, when,
+    BinaryExpr, ColumnarValue, Expr, Operator, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, TypeSignature, Volatility, try_cast, when,
 };
 use datafusion::prelude::{SessionContext, lit};
 
@@ -30,9 +30,23 @@ pub const STEPS: [&str; 4] = ["trimmed", "fullwidth_folded", "mapped", "case_fol
 /// Whitespace trimmed from text values: ASCII and the ideographic space.
 const WHITESPACE: &str = " \t\r\n\u{3000}\u{a0}";
 
-/// Full-width digits and letters, and their ASCII forms.
-const FULLWIDTH: &str = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－";
-const ASCII: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-";
+/// The ASCII form of a full-width digit, letter or hyphen (U+FF0D,
+/// U+FF10–FF19, U+FF21–FF3A, U+FF41–FF5A: the ASCII code plus 0xFEE0).
+fn ascii_of(c: char) -> Option<char> {
+    match c {
+        '－' | '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0),
+        _ => None,
+    }
+}
+
+/// `text` with full-width digits, letters and hyphens folded to ASCII.
+pub fn fold(text: &str) -> std::borrow::Cow<'_, str> {
+    // Every full-width form is three UTF-8 bytes starting 0xEF.
+    if !text.as_bytes().contains(&0xEF) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| ascii_of(c).unwrap_or(c)).collect())
+}
 
 /// A canonical column built from text.
 #[derive(Debug)]
@@ -44,40 +58,62 @@ pub struct TextColumn {
     /// Per [`STEPS`] entry, true where that step changed the value (`None`
     /// where the step does not apply to the column).
     pub changed: [Option<Expr>; 4],
+    /// True where the canonical text differs from the text as it arrived.
+    pub any_change: Expr,
 }
 
 /// The column `c` from the text `raw`, per the catalog's settings of `loc`.
 pub fn from_text(loc: &TableLocation, c: &Column, raw: Expr) -> TextColumn {
     let n = loc.normalise;
     let mut changed: [Option<Expr>; 4] = [None, None, None, None];
-    let mut t = cast(raw, DataType::Utf8);
+    let map = loc.values.get(c.name).filter(|m| !m.is_empty());
+    let fold = n.fullwidth && !matches!(c.kind, Kind::Bool);
+    let case = n.case && matches!(c.kind, Kind::Enum(_) | Kind::Bool);
+    // Trim, fold and (without a value map in between) the case in one
+    // pass; an empty cell, or one of whitespace alone, holds no value.
+    let flags = |lower: bool| vec![lit(n.trim), lit(fold), lit(lower)];
+    let lower_in_tidy = case && map.is_none();
+    let mut args = vec![raw.clone()];
+    args.extend(flags(lower_in_tidy));
+    let mut t = tidy().call(args.clone());
+    let steps = tidy_steps().call(args);
+    let bit = |b: i32| {
+        Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(steps.clone()),
+            Operator::BitwiseAnd,
+            Box::new(lit(b)),
+        ))
+        .not_eq(lit(0))
+    };
     if n.trim {
-        let next = btrim(vec![t.clone(), lit(WHITESPACE)]);
-        changed[0] = Some(t.clone().not_eq(next.clone()));
-        t = next;
+        changed[0] = Some(bit(1));
     }
-    if n.fullwidth && !matches!(c.kind, Kind::Bool) {
-        let next = translate(t.clone(), lit(FULLWIDTH), lit(ASCII));
-        changed[1] = Some(t.clone().not_eq(next.clone()));
-        t = next;
+    if fold {
+        changed[1] = Some(bit(2));
     }
-    // An empty cell (or one of whitespace alone) holds no value.
-    t = nullif(t, lit(""));
-    if let Some(map) = loc.values.get(c.name).filter(|m| !m.is_empty()) {
+    if lower_in_tidy {
+        changed[3] = Some(bit(8));
+    }
+    let mut any_change = steps.clone().not_eq(lit(0));
+    if let Some(map) = map {
         let mut pairs = map.iter();
         let (k, v) = pairs.next().expect("a non-empty map");
-        let mut case = when(t.clone().eq(lit(k.as_str())), lit(v.as_str()));
+        let mut branches = when(t.clone().eq(lit(k.as_str())), lit(v.as_str()));
         for (k, v) in pairs {
-            case = case.when(t.clone().eq(lit(k.as_str())), lit(v.as_str()));
+            branches = branches.when(t.clone().eq(lit(k.as_str())), lit(v.as_str()));
         }
-        let next = case.otherwise(t.clone()).expect("a CASE with branches");
-        changed[2] = Some(t.clone().not_eq(next.clone()));
+        let next = branches.otherwise(t.clone()).expect("a CASE with branches");
+        let mapped = t.clone().not_eq(next.clone());
+        changed[2] = Some(mapped.clone());
+        any_change = any_change.or(mapped.is_true());
         t = next;
-    }
-    if n.case && matches!(c.kind, Kind::Enum(_) | Kind::Bool) {
-        let next = lower(t.clone());
-        changed[3] = Some(t.clone().not_eq(next.clone()));
-        t = next;
+        if case {
+            let next = lower(t.clone());
+            let folded = t.clone().not_eq(next.clone());
+            changed[3] = Some(folded.clone());
+            any_change = any_change.or(folded.is_true());
+            t = next;
+        }
     }
     let value = match c.kind {
         Kind::Text | Kind::Enum(_) => t.clone(),
@@ -118,6 +154,21 @@ pub fn from_text(loc: &TableLocation, c: &Column, raw: Expr) -> TextColumn {
         value,
         bad,
         changed,
+        any_change,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn full_width_forms_fold_to_ascii_and_nothing_else_changes() {
+        assert_eq!(fold("９９０１０１ＡＢｃ－１"), "990101ABc-1");
+        assert_eq!(fold("青石村 990101"), "青石村 990101");
+        assert!(matches!(fold("plain"), std::borrow::Cow::Borrowed(_)));
+        // Other three-byte forms starting 0xEF stay as they are.
+        assert_eq!(fold("（村）"), "（村）");
     }
 }
 
@@ -177,6 +228,160 @@ impl ScalarUDFImpl for ParseDate {
     }
 }
 
+/// Bits of [`Tidy::steps`]: what tidying changed.
+const TRIMMED: i32 = 1;
+const FOLDED: i32 = 2;
+const EMPTIED: i32 = 4;
+const LOWERED: i32 = 8;
+
+/// Trimming, full-width folding and case folding of one value, each on
+/// or off.
+#[derive(Debug, Clone, Copy)]
+struct Tidy {
+    trim: bool,
+    fold: bool,
+    lower: bool,
+}
+
+impl Tidy {
+    /// The tidied value (`None` when nothing is left) and the steps that
+    /// changed it.
+    fn apply(self, text: &str) -> (Option<std::borrow::Cow<'_, str>>, i32) {
+        use std::borrow::Cow;
+        let mut steps = 0;
+        let mut t: Cow<str> = Cow::Borrowed(text);
+        if self.trim {
+            let trimmed = text.trim_matches(|c: char| WHITESPACE.contains(c));
+            if trimmed.len() != text.len() {
+                steps |= TRIMMED;
+                t = Cow::Borrowed(trimmed);
+            }
+        }
+        if self.fold
+            && let Cow::Owned(f) = fold(&t)
+        {
+            steps |= FOLDED;
+            t = Cow::Owned(f);
+        }
+        if self.lower && t.chars().any(char::is_uppercase) {
+            steps |= LOWERED;
+            t = Cow::Owned(t.to_lowercase());
+        }
+        if t.is_empty() {
+            return (None, steps | EMPTIED);
+        }
+        (Some(t), steps)
+    }
+}
+
+fn flag(args: &ScalarFunctionArgs, i: usize) -> DfResult<bool> {
+    match &args.args[i] {
+        ColumnarValue::Scalar(ScalarValue::Boolean(Some(b))) => Ok(*b),
+        other => Err(DataFusionError::Internal(format!(
+            "a tidy function takes literal flags, not {other:?}"
+        ))),
+    }
+}
+
+/// Applies `f` to every value of a string array of any of Arrow's three
+/// string types.
+fn each_text(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> DfResult<()> {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().for_each(&mut f),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(&mut f),
+        DataType::Utf8View => array.as_string_view().iter().for_each(&mut f),
+        other => {
+            return Err(DataFusionError::Internal(format!(
+                "a tidy function takes text, not {other}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `qinglian_tidy(text, trim, fold, lower)` (Utf8) and
+/// `qinglian_tidy_steps(…)` (the bits of what it changed).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TidyUdf {
+    signature: Signature,
+    steps: bool,
+}
+
+impl ScalarUDFImpl for TidyUdf {
+    fn name(&self) -> &str {
+        if self.steps {
+            "qinglian_tidy_steps"
+        } else {
+            "qinglian_tidy"
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(if self.steps {
+            DataType::Int32
+        } else {
+            DataType::Utf8
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let tidy = Tidy {
+            trim: flag(&args, 1)?,
+            fold: flag(&args, 2)?,
+            lower: flag(&args, 3)?,
+        };
+        let text: ArrayRef = args.args[0].to_array(args.number_rows)?;
+        let out: ArrayRef = if self.steps {
+            let mut out = datafusion::arrow::array::Int32Builder::with_capacity(text.len());
+            each_text(&text, |t| {
+                out.append_value(t.map_or(0, |t| tidy.apply(t).1))
+            })?;
+            Arc::new(out.finish())
+        } else {
+            let mut out = StringBuilder::with_capacity(text.len(), text.get_array_memory_size());
+            each_text(&text, |t| {
+                out.append_option(t.and_then(|t| tidy.apply(t).0))
+            })?;
+            Arc::new(out.finish())
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+fn tidy_udf(steps: bool) -> ScalarUDF {
+    let flags = |text: DataType| {
+        TypeSignature::Exact(vec![
+            text,
+            DataType::Boolean,
+            DataType::Boolean,
+            DataType::Boolean,
+        ])
+    };
+    ScalarUDF::new_from_impl(TidyUdf {
+        signature: Signature::one_of(
+            vec![
+                flags(DataType::Utf8),
+                flags(DataType::Utf8View),
+                flags(DataType::LargeUtf8),
+            ],
+            Volatility::Immutable,
+        ),
+        steps,
+    })
+}
+
+fn tidy() -> ScalarUDF {
+    tidy_udf(false)
+}
+
+fn tidy_steps() -> ScalarUDF {
+    tidy_udf(true)
+}
+
 fn parse_date() -> ScalarUDF {
     ScalarUDF::new_from_impl(ParseDate {
         signature: Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable),
@@ -186,4 +391,6 @@ fn parse_date() -> ScalarUDF {
 /// Registers the functions the column expressions call.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(parse_date());
+    ctx.register_udf(tidy());
+    ctx.register_udf(tidy_steps());
 }

@@ -790,14 +790,7 @@ async fn register_mapped(
         }
         if matches!(c.kind, Kind::Text | Kind::Enum(_)) {
             let counter = format!("__changed_{}", c.name);
-            extra.push(
-                Expr::BinaryExpr(datafusion::logical_expr::BinaryExpr::new(
-                    Box::new(arrived),
-                    datafusion::logical_expr::Operator::IsDistinctFrom,
-                    Box::new(built.value.clone()),
-                ))
-                .alias(&counter),
-            );
+            extra.push(built.any_change.clone().alias(&counter));
             mapped.counters.push(Counter {
                 column: c.name,
                 step: None,
