@@ -156,6 +156,11 @@ pub struct GenerateArgs {
     /// Insert a handful of invalid rows (listed in defects.csv).
     #[arg(long)]
     pub defects: bool,
+    /// How the sources are written: the contract's canonical Parquet, or as
+    /// the district's systems export them (GB18030 and UTF-8 CSV, Chinese
+    /// headers and labels, text dates, mixed types; catalog.toml maps them).
+    #[arg(long, value_enum, default_value_t = ExportStyle::Canonical)]
+    pub export_style: ExportStyle,
 }
 
 /// `qinglian generate-framework`.
@@ -337,6 +342,24 @@ impl From<GenerateProfile> for qinglian::generate::Profile {
         match profile {
             GenerateProfile::Standard => qinglian::generate::Profile::Standard,
             GenerateProfile::Field => qinglian::generate::Profile::Field,
+        }
+    }
+}
+
+/// How `generate` writes the sources (`--export-style`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportStyle {
+    /// The data contract's canonical Parquet.
+    Canonical,
+    /// As real systems export them, with a catalog.toml that maps them.
+    Real,
+}
+
+impl From<ExportStyle> for qinglian::generate::ExportStyle {
+    fn from(style: ExportStyle) -> Self {
+        match style {
+            ExportStyle::Canonical => qinglian::generate::ExportStyle::Canonical,
+            ExportStyle::Real => qinglian::generate::ExportStyle::Real,
         }
     }
 }

@@ -145,6 +145,7 @@ fn generate(args: GenerateArgs) -> Result<ExitCode> {
         planted_share: args.planted_share,
         volume_factor: args.volume_factor,
         defects: args.defects,
+        export_style: args.export_style.into(),
     };
     let started = Instant::now();
     let summary = qinglian::generate::generate(&opts, &args.out)?;

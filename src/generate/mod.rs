@@ -21,6 +21,7 @@
 mod assistance;
 mod cases;
 mod district;
+mod export;
 mod field;
 mod framework;
 mod names;
@@ -64,6 +65,28 @@ impl Profile {
     }
 }
 
+/// How the generated sources are written (`--export-style`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExportStyle {
+    /// The data contract's Parquet (cases with its extract headers).
+    #[default]
+    Canonical,
+    /// As the district's systems export them (module `export`): petitions
+    /// as a GB18030 CSV, cases as a UTF-8 CSV with a byte-order mark and
+    /// `;`, trading as Parquet with the platform's types, all with Chinese
+    /// labels, mapped back by `catalog.toml`.
+    Real,
+}
+
+impl ExportStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportStyle::Canonical => "canonical",
+            ExportStyle::Real => "real",
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
@@ -85,6 +108,8 @@ pub struct GenerateOptions {
     pub volume_factor: f64,
     /// Insert a handful of invalid rows, listed in `defects.csv`.
     pub defects: bool,
+    /// Canonical files, or the sources as real systems export them.
+    pub export_style: ExportStyle,
 }
 
 impl Default for GenerateOptions {
@@ -99,6 +124,7 @@ impl Default for GenerateOptions {
             planted_share: 0.12,
             volume_factor: 1.0,
             defects: false,
+            export_style: ExportStyle::Canonical,
         }
     }
 }
@@ -319,40 +345,53 @@ impl Defect {
 /// `assistance.parquet`, `ground_truth.csv` and, with defects, `defects.csv`.
 /// Files this generator wrote into `out_dir` before (old partitions, an old
 /// `defects.csv`, the other profile's layout) are removed first; nothing
-/// else is touched. The field profile's layout is in `field`.
+/// else is touched. The field profile's layout is in `field`. With
+/// [`ExportStyle::Real`] the sources are then rewritten as real systems
+/// export them (module `export`), and `catalog.toml` describes them all.
 pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> Result<GenerateSummary, GenerateError> {
     validate(opts)?;
     std::fs::create_dir_all(out_dir).map_err(GenerateError::io(out_dir))?;
     remove_stale(out_dir)?;
     let d = District::build(opts);
-    if opts.profile == Profile::Field {
-        return field::generate(&d, out_dir);
+    let summary = if opts.profile == Profile::Field {
+        field::generate(&d, out_dir)?
+    } else {
+        standard(&d, opts, out_dir)?
+    };
+    if opts.export_style == ExportStyle::Real {
+        export::restyle(out_dir)?;
     }
+    Ok(summary)
+}
+
+/// The standard profile's district, written into `out_dir`.
+fn standard(
+    d: &District,
+    opts: &GenerateOptions,
+    out_dir: &Path,
+) -> Result<GenerateSummary, GenerateError> {
     let mut defects = Vec::new();
     let mut rows = BTreeMap::new();
-    let (villages, cadres, relations) = reference::write(&d, out_dir)?;
+    let (villages, cadres, relations) = reference::write(d, out_dir)?;
     rows.insert("villages".to_string(), villages);
     rows.insert("cadres".to_string(), cadres);
     rows.insert("relations".to_string(), relations);
     rows.insert(
         "petitions".to_string(),
-        petitions::write(&d, out_dir, &mut defects)?,
+        petitions::write(d, out_dir, &mut defects)?,
     );
-    rows.insert(
-        "cases".to_string(),
-        cases::write(&d, out_dir, &mut defects)?,
-    );
+    rows.insert("cases".to_string(), cases::write(d, out_dir, &mut defects)?);
     rows.insert(
         "trading".to_string(),
-        trading::write(&d, out_dir, &mut defects)?,
+        trading::write(d, out_dir, &mut defects)?,
     );
     rows.insert(
         "assistance".to_string(),
-        assistance::write(&d, out_dir, &mut defects)?,
+        assistance::write(d, out_dir, &mut defects)?,
     );
     write_catalog(out_dir)?;
-    let planted = planted(&d);
-    write_ground_truth(&d, &planted, out_dir)?;
+    let planted = planted(d);
+    write_ground_truth(d, &planted, out_dir)?;
     if opts.defects {
         write_defects(&defects, out_dir)?;
     }
@@ -421,8 +460,10 @@ fn validate(o: &GenerateOptions) -> Result<(), GenerateError> {
 /// Removes what an earlier run of the generator (of either profile) left
 /// that this run might not overwrite: partitions of other quarters or
 /// years, an old defects or look-alike list, the other profile's layout
-/// (`petitions.parquet`, quarter partitions of `trading`).
+/// (`petitions.parquet`, quarter partitions of `trading`), the real export
+/// style's CSV extracts.
 fn remove_stale(out_dir: &Path) -> Result<(), GenerateError> {
+    export::remove_stale(out_dir)?;
     for name in ["defects.csv", "lookalikes.csv", "petitions.parquet"] {
         let path = out_dir.join(name);
         if path.is_file() {
