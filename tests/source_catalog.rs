@@ -326,6 +326,35 @@ async fn a_gb18030_file_read_as_utf8_names_the_byte_line_and_the_fix() {
 }
 
 #[tokio::test]
+async fn a_bad_byte_in_a_utf8_file_is_located_within_its_line() {
+    let d = District::new();
+    let mut bytes = petitions_csv(',').into_bytes();
+    // Into the sixth field of the fourth line.
+    let line = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(2)
+        .unwrap()
+        .0
+        + 1;
+    let at = line
+        + bytes[line..]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b',')
+            .nth(4)
+            .unwrap()
+            .0
+        + 1;
+    bytes.insert(at, 0xFF);
+    std::fs::write(d.path().join("信访件.csv"), &bytes).unwrap();
+    std::fs::write(d.path().join("catalog.toml"), CSV_CATALOG).unwrap();
+    let msg = ingest_dir(&d).await.err().unwrap().to_string();
+    assert!(msg.contains(&format!("byte {at}, line 4")), "{msg}");
+}
+
+#[tokio::test]
 async fn a_bad_byte_in_a_gb18030_file_is_located() {
     let d = District::new();
     let text = petitions_csv(',');

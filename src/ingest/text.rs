@@ -107,17 +107,9 @@ pub fn prepare(loc: &TableLocation, path: &Path, scratch: &Path) -> Result<Prepa
 
 fn csv_error(loc: &TableLocation, path: &Path, e: csv::Error) -> Error {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, err } => {
-            let at = pos.as_ref().map_or_else(
-                || "the header".to_string(),
-                |p| {
-                    format!(
-                        "byte {}, line {}",
-                        p.byte() + err.valid_up_to() as u64,
-                        p.line()
-                    )
-                },
-            );
+        csv::ErrorKind::Utf8 { pos, .. } => {
+            let (from, line) = pos.as_ref().map_or((0, 1), |p| (p.byte(), p.line()));
+            let at = format!("byte {}, line {line}", first_invalid_utf8(path, from));
             wrong_encoding(path, loc, at, "a byte sequence UTF-8 does not allow")
         }
         csv::ErrorKind::UnequalLengths {
@@ -138,6 +130,25 @@ fn csv_error(loc: &TableLocation, path: &Path, e: csv::Error) -> Error {
             message: format!("cannot be read as CSV ({e})"),
         },
     }
+}
+
+/// The offset of the first byte that is not valid UTF-8 at or after
+/// `from` (the start of the record the reader stopped in).
+fn first_invalid_utf8(path: &Path, from: u64) -> u64 {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut file) = File::open(path) else {
+        return from;
+    };
+    if file.seek(SeekFrom::Start(from)).is_err() {
+        return from;
+    }
+    let mut buf = vec![0u8; 1 << 16];
+    let n = file.read(&mut buf).unwrap_or(0);
+    let valid = match std::str::from_utf8(&buf[..n]) {
+        Ok(_) => n,
+        Err(e) => e.valid_up_to(),
+    };
+    from + valid as u64
 }
 
 /// GB18030 → UTF-8 into `scratch`, stopping at the first byte sequence
