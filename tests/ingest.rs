@@ -12,26 +12,7 @@ use arrow::array::{
     Array, ArrayRef, Decimal128Array, Int32Array, StringArray, TimestampMillisecondArray,
 };
 use common::*;
-use datafusion::prelude::SessionContext;
-use qinglian::catalog::Catalog;
 use qinglian::error::Error;
-use qinglian::ingest::{self, Ingested};
-
-async fn ingest_dir(d: &District) -> Result<(SessionContext, Ingested), Error> {
-    let catalog = Catalog::load(d.path(), None)?;
-    let ctx = SessionContext::new();
-    let ing = ingest::ingest(&ctx, &catalog).await?;
-    Ok((ctx, ing))
-}
-
-fn reasons(ing: &Ingested, table: &str) -> Vec<(String, u64)> {
-    ing.report(table)
-        .unwrap()
-        .rejected_by_reason
-        .iter()
-        .map(|(k, v)| (k.clone(), *v))
-        .collect()
-}
 
 #[tokio::test]
 async fn missing_column_names_table_file_and_column() {

@@ -14,23 +14,7 @@ use common::*;
 use datafusion::prelude::SessionContext;
 use qinglian::catalog::Catalog;
 use qinglian::error::Error;
-use qinglian::ingest::{self, Ingested};
-
-async fn ingest_dir(d: &District) -> Result<(SessionContext, Ingested), Error> {
-    let catalog = Catalog::load(d.path(), None)?;
-    let ctx = SessionContext::new();
-    let ing = ingest::ingest(&ctx, &catalog).await?;
-    Ok((ctx, ing))
-}
-
-fn reasons(ing: &Ingested, table: &str) -> Vec<(String, u64)> {
-    ing.report(table)
-        .unwrap()
-        .rejected_by_reason
-        .iter()
-        .map(|(k, v)| (k.clone(), *v))
-        .collect()
-}
+use qinglian::ingest::Ingested;
 
 fn normalised(ing: &Ingested, table: &str, column: &str, step: &str) -> u64 {
     ing.report(table)

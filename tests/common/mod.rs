@@ -291,3 +291,29 @@ pub fn read_batch(path: &Path) -> RecordBatch {
     let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
     arrow::compute::concat_batches(&schema, &batches).unwrap()
 }
+
+/// Ingests the district in `d` (its catalog, if any) into a new context.
+pub async fn ingest_dir(
+    d: &District,
+) -> Result<
+    (
+        datafusion::prelude::SessionContext,
+        qinglian::ingest::Ingested,
+    ),
+    qinglian::error::Error,
+> {
+    let catalog = qinglian::catalog::Catalog::load(d.path(), None)?;
+    let ctx = datafusion::prelude::SessionContext::new();
+    let ing = qinglian::ingest::ingest(&ctx, &catalog).await?;
+    Ok((ctx, ing))
+}
+
+/// A table's rejected rows by reason.
+pub fn reasons(ing: &qinglian::ingest::Ingested, table: &str) -> Vec<(String, u64)> {
+    ing.report(table)
+        .unwrap()
+        .rejected_by_reason
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
