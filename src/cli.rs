@@ -32,6 +32,10 @@ pub enum Command {
     Run(RunArgs),
     /// Check data against the contract without scoring.
     Validate(ValidateArgs),
+    /// The source catalog: `catalog init` drafts catalog.toml from the
+    /// extracts (docs/catalog.md).
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Generate a synthetic district (fictional places, planted misconduct).
     Generate(GenerateArgs),
     /// Grow a framework with generated indicators and data points, to test
@@ -124,6 +128,33 @@ pub struct ValidateArgs {
     /// Also write rejects/<table>.csv here.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+}
+
+/// `qinglian catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Draft a commented catalog.toml from the extracts in --data.
+    ///
+    /// Each table's file, encoding, delimiter and date formats, its headers
+    /// matched to canonical names and its labels to canonical values; what
+    /// is left to settle as comments. Edit it, then check it with
+    /// `qinglian validate` (docs/catalog.md).
+    Init(CatalogInitArgs),
+}
+
+/// `qinglian catalog init`.
+#[derive(Debug, Args)]
+pub struct CatalogInitArgs {
+    /// Directory of the extracts (named after the contract's tables, or
+    /// any CSV or Parquet file whose headers fit a table).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Where to write the draft; default <data>/catalog.toml.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `qinglian generate`.

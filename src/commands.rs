@@ -16,8 +16,8 @@ use qinglian::report::ReportOptions;
 use qinglian::{Error, calibration, docs, precomputed};
 
 use crate::cli::{
-    BenchCommand, CalibrateArgs, Cli, Command, GenerateArgs, GenerateFrameworkArgs,
-    IndicatorsAction, IndicatorsArgs, RunArgs, ScoreArgs, ValidateArgs,
+    BenchCommand, CalibrateArgs, CatalogCommand, CatalogInitArgs, Cli, Command, GenerateArgs,
+    GenerateFrameworkArgs, IndicatorsAction, IndicatorsArgs, RunArgs, ScoreArgs, ValidateArgs,
 };
 
 /// Runs the subcommand `cli` names; the exit code on success (`validate`
@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_assessment(args),
         Command::Validate(args) => validate(args),
+        Command::Catalog(CatalogCommand::Init(args)) => catalog_init(&args),
         Command::Generate(args) => generate(args),
         Command::GenerateFramework(args) => generate_framework(args),
         Command::Calibrate(args) => calibrate(args),
@@ -131,6 +132,32 @@ fn validate(args: ValidateArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `qinglian catalog init`: draft the catalog, one line per table found.
+fn catalog_init(args: &CatalogInitArgs) -> Result<ExitCode> {
+    let (path, draft) =
+        qinglian::catalog::init::write(&args.data, args.out.as_deref(), args.force)?;
+    println!("wrote {}", path.display());
+    for t in &draft.tables {
+        println!("  {}", t.summary());
+    }
+    if !draft.not_found.is_empty() {
+        println!("  not found: {}", draft.not_found.join(", "));
+    }
+    for (file, reason) in &draft.unplaced {
+        println!("  not placed: {file}: {reason}");
+    }
+    let catalog = if args.out.is_some() {
+        format!(" --catalog {}", path.display())
+    } else {
+        String::new()
+    };
+    println!(
+        "edit it (the lines left as comments first), then check it: qinglian validate --data {}{catalog}",
+        args.data.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `qinglian generate`: write a synthetic district.

@@ -22,6 +22,7 @@
 //! "来信" = "letter"                # extract value = canonical value
 //! ```
 
+pub mod init;
 pub mod read;
 
 use std::collections::BTreeMap;
