@@ -175,10 +175,7 @@ async fn rejects_mask_person_keys() {
         ]],
     );
     let (_, ing) = ingest_dir(&d).await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let r = ing.rejects.iter().find(|r| r.table == "petitions").unwrap();
-    let path = qinglian::outputs::write_rejects(out.path(), r).unwrap();
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = rejects_text(&ing, "petitions");
     assert!(text.contains("bad_enum:channel"), "{text}");
     assert!(!text.contains("SECRET"), "{text}");
     assert!(text.contains("***"), "{text}");

@@ -146,10 +146,7 @@ async fn value_maps_apply_and_rejects_show_the_label_as_it_arrived() {
         column(&ctx, "SELECT channel FROM petitions").await,
         ["letter", "visit"]
     );
-    let out = tempfile::tempdir().unwrap();
-    let r = ing.rejects.iter().find(|r| r.table == "petitions").unwrap();
-    let text =
-        std::fs::read_to_string(qinglian::outputs::write_rejects(out.path(), r).unwrap()).unwrap();
+    let text = rejects_text(&ing, "petitions");
     assert!(text.contains("bad_enum:channel"), "{text}");
     assert!(text.contains("微信"), "{text}");
     // What `validate` lists as still unmapped.
@@ -254,10 +251,7 @@ async fn check_csv_district(d: &District) {
         ["NULL", "satisfied"]
     );
     // The rejects show the text as it arrived.
-    let out = tempfile::tempdir().unwrap();
-    let r = ing.rejects.iter().find(|r| r.table == "petitions").unwrap();
-    let text =
-        std::fs::read_to_string(qinglian::outputs::write_rejects(out.path(), r).unwrap()).unwrap();
+    let text = rejects_text(&ing, "petitions");
     assert!(text.contains("2026年13月01日"), "{text}");
     assert!(text.contains("也许"), "{text}");
 }

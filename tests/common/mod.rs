@@ -317,3 +317,10 @@ pub fn reasons(ing: &qinglian::ingest::Ingested, table: &str) -> Vec<(String, u6
         .map(|(k, v)| (k.clone(), *v))
         .collect()
 }
+
+/// The `rejects/<table>.csv` file ingest's rejects of `table` make, as text.
+pub fn rejects_text(ing: &qinglian::ingest::Ingested, table: &str) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let r = ing.rejects.iter().find(|r| r.table == table).unwrap();
+    std::fs::read_to_string(qinglian::outputs::write_rejects(out.path(), r).unwrap()).unwrap()
+}
