@@ -166,8 +166,8 @@ async fn a_village_with_no_events_is_listed_not_dropped() {
     // ranked on the others (min_availability 0 in the default framework: a
     // year without a project is not missing data).
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    copy_dir(&repo().join("data-samples"), &data);
+    // The samples' district in canonical Parquet, so its files can be edited.
+    let data = common::canonical_samples(&tmp.path().join("data"));
     let quiet = "990101001201";
     let villages = read_batch(&data.join("villages.parquet"));
     let codes = villages

@@ -415,7 +415,28 @@ fn bench_subcommands_measure_the_samples() {
 
     // The scan floor reads every row of the tables the framework names,
     // and only the columns its SQL names.
-    let scan = json(&["bench", "scan", "--data", "data-samples"]);
+    // The scan floor reads Parquet itself: the samples' CSV extracts are
+    // refused by name; the same district in canonical Parquet is scanned.
+    let o = qinglian(&["bench", "scan", "--data", "data-samples"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("信访件.csv") && text(&o).contains("canonical Parquet"),
+        "{}",
+        text(&o)
+    );
+    let canonical = tempfile::tempdir().unwrap();
+    let samples = canonical.path().join("samples");
+    let o = qinglian(&[
+        "generate",
+        "--out",
+        samples.to_str().unwrap(),
+        "--seed",
+        "20261123",
+        "--defects",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let samples_arg = samples.to_str().unwrap();
+    let scan = json(&["bench", "scan", "--data", samples_arg]);
     let columns = scan["columns"].as_object().unwrap();
     // Every table the default framework's SQL reads.
     assert_eq!(
@@ -433,7 +454,7 @@ fn bench_subcommands_measure_the_samples() {
     );
     let mut rows = 0;
     for table in columns.keys() {
-        for f in parquet_files(&repo().join("data-samples"), table) {
+        for f in parquet_files(&samples, table) {
             let file = std::fs::File::open(&f).unwrap();
             let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
             rows += parquet::file::reader::FileReader::metadata(&reader)
@@ -458,7 +479,7 @@ fn bench_subcommands_measure_the_samples() {
         "bench",
         "export",
         "--data",
-        "data-samples",
+        samples_arg,
         "--quarter",
         "2026Q3",
         "--out",

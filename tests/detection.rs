@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, StringArray};
 use arrow::record_batch::RecordBatch;
-use common::{copy_dir, read_batch, repo, write};
+use common::{read_batch, repo, write};
 use qinglian::pipeline::{self, Assessment, RunOptions};
 
 fn assess(data: &Path) -> Assessment {
@@ -126,8 +126,7 @@ fn weakness_ids(a: &Assessment, v: usize) -> Vec<String> {
 /// A copy of the samples, assessed before anything is planted.
 fn samples_copy() -> (tempfile::TempDir, PathBuf, Assessment, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    copy_dir(&repo().join("data-samples"), &data);
+    let data = common::canonical_samples(&tmp.path().join("data"));
     let before = assess(&data);
     let v = cleanest(&before, &data);
     let code = before.table.villages[v].code.clone();

@@ -421,15 +421,11 @@ async fn planted_villages_of_a_fresh_district_rank_low() {
 
 #[test]
 fn the_committed_samples_are_the_generators_output() {
-    // README: `qinglian generate --out data-samples --seed 20261123 --defects`.
+    // README: `qinglian generate --out data-samples --seed 20261123
+    // --defects --export-style real`.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("samples");
-    let g = GenerateOptions {
-        seed: 20_261_123,
-        defects: true,
-        ..GenerateOptions::default()
-    };
-    generate::generate(&g, &out).unwrap();
+    generate::generate(&common::samples_options(), &out).unwrap();
     let files = common::files_under(&out);
     assert!(files.len() >= 10);
     let mut total = 0;

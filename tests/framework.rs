@@ -754,7 +754,7 @@ fn every_bad_sql_file_is_refused_together_by_file() {
         ),
         (
             "parquet.sql",
-            "SELECT village_code, COUNT(*) AS value FROM 'data-samples/cases.parquet' GROUP BY village_code",
+            "SELECT village_code, COUNT(*) AS value FROM 'data-samples/villages.parquet' GROUP BY village_code",
         ),
         (
             "ddl.sql",
@@ -790,7 +790,7 @@ fn every_bad_sql_file_is_refused_together_by_file() {
         ),
         (
             "sql/parquet.sql",
-            "reads 'data-samples/cases.parquet', not a table",
+            "reads 'data-samples/villages.parquet', not a table",
         ),
         ("sql/ddl.sql", ""),
         ("sql/dml.sql", ""),

@@ -263,6 +263,34 @@ pub fn handcalc_framework_copy(to: &Path, definitions: Option<&str>) -> PathBuf 
     dir
 }
 
+/// The seed `data-samples/` is generated with (its README).
+pub const SAMPLES_SEED: u64 = 20_261_123;
+
+/// The generator's options for the committed samples: `data-samples/` is
+/// their real export style; `canonical_samples` writes the same district as
+/// canonical Parquet.
+pub fn samples_options() -> qinglian::generate::GenerateOptions {
+    qinglian::generate::GenerateOptions {
+        seed: SAMPLES_SEED,
+        defects: true,
+        export_style: qinglian::generate::ExportStyle::Real,
+        ..Default::default()
+    }
+}
+
+/// The committed samples' district written into `to` as canonical Parquet
+/// (hive-partitioned petitions, canonical labels), for tests that edit the
+/// files or need the canonical layout: the same records as `data-samples/`,
+/// which holds them as real-style extracts.
+pub fn canonical_samples(to: &Path) -> PathBuf {
+    let options = qinglian::generate::GenerateOptions {
+        export_style: qinglian::generate::ExportStyle::Canonical,
+        ..samples_options()
+    };
+    qinglian::generate::generate(&options, to).unwrap();
+    to.to_path_buf()
+}
+
 /// Options that run the committed samples with the default framework into
 /// `out`.
 pub fn samples(out: &Path) -> qinglian::pipeline::RunOptions {
