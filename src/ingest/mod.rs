@@ -216,10 +216,10 @@ fn locate<'c>(catalog: &'c Catalog, scratch: Option<&Path>) -> Result<Vec<Found<
         let files = list_files(loc)?;
         let mut infos = Vec::new();
         let mut csv = Vec::new();
-        for f in &files {
+        for (i, f) in files.iter().enumerate() {
             let (schema, rows) = match (loc.format, scratch) {
                 (Format::Csv, Some(scratch)) => {
-                    let prepared = text::prepare(loc, f, scratch)?;
+                    let prepared = text::prepare(loc, f, i, scratch)?;
                     let out = (prepared.schema.clone(), prepared.rows);
                     csv.push(prepared);
                     out
@@ -845,13 +845,8 @@ async fn read_source(
                     });
                 }
             }
-            let paths: Vec<PathBuf> = source.csv.iter().map(|p| p.utf8.clone()).collect();
-            let options = datafusion::prelude::CsvReadOptions::new()
-                .has_header(true)
-                .delimiter(loc.delimiter)
-                .schema(&first.schema)
-                .file_extension("");
-            ctx.read_csv(canonical_paths(&paths)?, options)
+            let paths: Vec<PathBuf> = source.csv.iter().map(|p| p.parquet.clone()).collect();
+            ctx.read_parquet(canonical_paths(&paths)?, ParquetReadOptions::default())
                 .await
                 .map_err(unreadable)
         }
