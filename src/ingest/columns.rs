@@ -27,8 +27,11 @@ use crate::contract::{Column, Kind};
 /// The normalisations counted per column, in the manifest's words.
 pub const STEPS: [&str; 4] = ["trimmed", "fullwidth_folded", "mapped", "case_folded"];
 
-/// Whitespace trimmed from text values: ASCII and the ideographic space.
-const WHITESPACE: &str = " \t\r\n\u{3000}\u{a0}";
+/// Whitespace trimmed from text values: ASCII, the no-break and the
+/// ideographic space.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{3000}' | '\u{a0}')
+}
 
 /// The ASCII form of a full-width digit, letter or hyphen (U+FF0D,
 /// U+FF10–FF19, U+FF21–FF3A, U+FF41–FF5A: the ASCII code plus 0xFEE0).
@@ -96,13 +99,7 @@ pub fn from_text(loc: &TableLocation, c: &Column, raw: Expr) -> TextColumn {
     }
     let mut any_change = steps.clone().not_eq(lit(0));
     if let Some(map) = map {
-        let mut pairs = map.iter();
-        let (k, v) = pairs.next().expect("a non-empty map");
-        let mut branches = when(t.clone().eq(lit(k.as_str())), lit(v.as_str()));
-        for (k, v) in pairs {
-            branches = branches.when(t.clone().eq(lit(k.as_str())), lit(v.as_str()));
-        }
-        let next = branches.otherwise(t.clone()).expect("a CASE with branches");
+        let next = map_values(map).call(vec![t.clone()]);
         let mapped = t.clone().not_eq(next.clone());
         changed[2] = Some(mapped.clone());
         any_change = any_change.or(mapped.is_true());
@@ -213,19 +210,79 @@ impl ScalarUDFImpl for ParseDate {
             }
         };
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch");
+        // The format is parsed once, and each distinct text once per batch
+        // (a quarter's events share a few hundred dates).
+        let items: Vec<chrono::format::Item> = chrono::format::StrftimeItems::new(&format)
+            .parse()
+            .map_err(|e| {
+                DataFusionError::Internal(format!("the date format {format:?} is not valid ({e})"))
+            })?;
         let parse = |s: &str| {
-            chrono::NaiveDate::parse_from_str(s, &format)
+            let mut parsed = chrono::format::Parsed::new();
+            chrono::format::parse(&mut parsed, s, items.iter())
                 .ok()
+                .and_then(|()| parsed.to_naive_date().ok())
                 .and_then(|d| i32::try_from((d - epoch).num_days()).ok())
         };
         let text: ArrayRef = args.args[0].to_array(args.number_rows)?;
         let text = text.as_string::<i32>();
         let mut out = Date32Builder::with_capacity(text.len());
+        let mut seen: std::collections::HashMap<&str, Option<i32>> =
+            std::collections::HashMap::new();
         for i in 0..text.len() {
-            out.append_option(text.is_valid(i).then(|| parse(text.value(i))).flatten());
+            let day = text.is_valid(i).then(|| {
+                let t = text.value(i);
+                *seen.entry(t).or_insert_with(|| parse(t))
+            });
+            out.append_option(day.flatten());
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
+}
+
+/// `qinglian_map_values(text)`: the catalog's value map of one column
+/// (label → canonical value), a text without an entry left as it is.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct MapValues {
+    signature: Signature,
+    map: std::collections::BTreeMap<String, String>,
+}
+
+impl ScalarUDFImpl for MapValues {
+    fn name(&self) -> &str {
+        "qinglian_map_values"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let text: ArrayRef = args.args[0].to_array(args.number_rows)?;
+        let mut out = StringBuilder::with_capacity(text.len(), text.get_array_memory_size());
+        each_text(&text, |t| {
+            out.append_option(t.map(|t| self.map.get(t).map_or(t, String::as_str)))
+        })?;
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+fn map_values(map: &std::collections::BTreeMap<String, String>) -> ScalarUDF {
+    ScalarUDF::new_from_impl(MapValues {
+        signature: Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8]),
+                TypeSignature::Exact(vec![DataType::Utf8View]),
+                TypeSignature::Exact(vec![DataType::LargeUtf8]),
+            ],
+            Volatility::Immutable,
+        ),
+        map: map.clone(),
+    })
 }
 
 /// Bits of [`Tidy::steps`]: what tidying changed.
@@ -251,7 +308,7 @@ impl Tidy {
         let mut steps = 0;
         let mut t: Cow<str> = Cow::Borrowed(text);
         if self.trim {
-            let trimmed = text.trim_matches(|c: char| WHITESPACE.contains(c));
+            let trimmed = text.trim_matches(is_space);
             if trimmed.len() != text.len() {
                 steps |= TRIMMED;
                 t = Cow::Borrowed(trimmed);
@@ -285,7 +342,7 @@ fn flag(args: &ScalarFunctionArgs, i: usize) -> DfResult<bool> {
 
 /// Applies `f` to every value of a string array of any of Arrow's three
 /// string types.
-fn each_text(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> DfResult<()> {
+fn each_text<'a>(array: &'a ArrayRef, mut f: impl FnMut(Option<&'a str>)) -> DfResult<()> {
     match array.data_type() {
         DataType::Utf8 => array.as_string::<i32>().iter().for_each(&mut f),
         DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(&mut f),

@@ -192,13 +192,45 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
                 ))
         })
         .transpose()?;
+    // The files are hashed for the manifest on a thread of their own,
+    // while the others decode and validate them.
+    let mut every_file = Vec::new();
+    for loc in &catalog.tables {
+        every_file.extend(list_files(loc)?);
+    }
+    let hashing = std::thread::spawn(move || {
+        every_file
+            .iter()
+            .map(|f| sha256_of(f))
+            .collect::<Result<Vec<String>>>()
+    });
     let found = locate(catalog, scratch.as_ref().map(|d| d.path()))?;
     let mut tables = Vec::new();
     let mut rejects = Vec::new();
     for f in found {
+        let started = std::time::Instant::now();
         let (report, rejected) = ingest_table(ctx, f).await?;
+        tracing::debug!(
+            table = report.table.as_str(),
+            rows = report.rows_read,
+            ms = started.elapsed().as_millis() as u64,
+            "table validated"
+        );
         tables.push(report);
         rejects.extend(rejected);
+    }
+    let hashes = hashing.join().unwrap_or_else(|_| {
+        Err(Error::Internal {
+            context: "hashing the input files".into(),
+            message: "the hashing thread panicked".into(),
+        })
+    })?;
+    let mut hashes = hashes.into_iter();
+    for file in tables.iter_mut().flat_map(|t| t.files.iter_mut()) {
+        file.sha256 = hashes.next().ok_or_else(|| Error::Internal {
+            context: "hashing the input files".into(),
+            message: "fewer hashes than input files".into(),
+        })?;
     }
     Ok(Ingested {
         tables,
@@ -644,26 +676,34 @@ fn read_footer(table: &Table, path: &Path) -> Result<(Arc<Schema>, u64)> {
     Ok((builder.schema().clone(), rows))
 }
 
+/// An input file for the manifest, its hash filled in by `ingest` once
+/// the hashing thread is done.
 fn describe(data_dir: &Path, path: &Path, rows: u64) -> Result<InputFile> {
+    let bytes = std::fs::metadata(path)
+        .map_err(Error::unreadable(path))?
+        .len();
+    let rel = path.strip_prefix(data_dir).unwrap_or(path);
+    Ok(InputFile {
+        path: rel.to_string_lossy().replace('\\', "/"),
+        bytes,
+        sha256: String::new(),
+        rows,
+    })
+}
+
+/// The SHA-256 of a file's bytes, in hex.
+fn sha256_of(path: &Path) -> Result<String> {
     let mut file = File::open(path).map_err(Error::unreadable(path))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
     loop {
         let n = file.read(&mut buf).map_err(Error::unreadable(path))?;
         if n == 0 {
             break;
         }
-        bytes += n as u64;
         hasher.update(&buf[..n]);
     }
-    let rel = path.strip_prefix(data_dir).unwrap_or(path);
-    Ok(InputFile {
-        path: rel.to_string_lossy().replace('\\', "/"),
-        bytes,
-        sha256: hex(&hasher.finalize()),
-        rows,
-    })
+    Ok(hex(&hasher.finalize()))
 }
 
 fn check_schema(
@@ -845,7 +885,11 @@ async fn read_source(
                     });
                 }
             }
-            let paths: Vec<PathBuf> = source.csv.iter().map(|p| p.parquet.clone()).collect();
+            let paths: Vec<PathBuf> = source
+                .csv
+                .iter()
+                .flat_map(|p| p.parquet.iter().cloned())
+                .collect();
             ctx.read_parquet(canonical_paths(&paths)?, ParquetReadOptions::default())
                 .await
                 .map_err(unreadable)
