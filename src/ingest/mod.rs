@@ -91,7 +91,7 @@ pub struct Rejects {
 pub struct Ingested {
     pub tables: Vec<TableReport>,
     pub rejects: Vec<Rejects>,
-    /// Where transcoded extracts live while the canonical tables are read.
+    /// Where the CSV extracts' columnar copies live while the canonical tables are read.
     pub scratch: Option<Arc<tempfile::TempDir>>,
 }
 
