@@ -159,7 +159,7 @@ pub struct ScanTiming {
 /// The scan floor and the DuckDB export read the sources' Parquet files
 /// themselves: a CSV extract is refused by name (benchmark a canonical
 /// district, as `qinglian generate` writes by default).
-fn parquet_only<'c>(catalog: &'c Catalog, tables: impl Fn(&str) -> bool) -> Result<&'c Catalog> {
+fn parquet_only(catalog: &Catalog, tables: impl Fn(&str) -> bool) -> Result<&Catalog> {
     match catalog
         .tables
         .iter()
