@@ -113,10 +113,14 @@ pub struct RunArgs {
     /// (default 3) show as "<3".
     #[arg(long)]
     pub public: bool,
+    /// A PNG beside every village chart, as [report] village_png = true
+    /// does (the district charts always have theirs).
+    #[arg(long)]
+    pub village_png: bool,
     /// Scores and ranking only, for batch jobs: ranking.csv,
     /// scores.parquet, weights.csv, rejects/ and manifest.json; no
     /// report.html, village pages or charts.
-    #[arg(long, conflicts_with_all = ["lang", "public"])]
+    #[arg(long, conflicts_with_all = ["lang", "public", "village_png"])]
     pub no_report: bool,
 }
 

@@ -61,6 +61,7 @@ fn run_assessment(args: RunArgs) -> Result<ExitCode> {
         report: ReportOptions {
             lang: args.lang.into(),
             public: args.public,
+            village_png: args.village_png,
         },
         no_report: args.no_report,
     };

@@ -113,12 +113,21 @@ fn every_chart_is_produced_and_decodes() {
     for code in &codes {
         for c in ["profile", "contributions", "trend"] {
             assert!(
-                names.contains(&format!("village-{code}-{c}.png")),
+                names.contains(&format!("village-{code}-{c}.svg")),
                 "{code} {c}"
             );
+            // Village PNGs only when asked ([report] village_png).
+            assert!(!names.contains(&format!("village-{code}-{c}.png")));
         }
     }
-    assert_eq!(names.len(), 2 * (8 + 3 * 60));
+    assert_eq!(names.len(), 2 * 8 + 3 * 60);
+    // One copy of the chart font, with its licence, for every chart.
+    let font = out.join("assets/fonts/wqy-microhei.ttf");
+    assert_eq!(
+        std::fs::read(&font).unwrap(),
+        std::fs::read(common::repo().join("reports/assets/fonts/wqy-microhei.ttf")).unwrap()
+    );
+    assert!(out.join("assets/fonts/LICENSE-Apache-2.0.txt").is_file());
     for name in &names {
         let path = charts.join(name);
         if name.ends_with(".png") {
@@ -136,17 +145,26 @@ fn every_chart_is_produced_and_decodes() {
             let doc = roxmltree::Document::parse(&text)
                 .unwrap_or_else(|e| panic!("{name} is not well-formed SVG: {e}"));
             assert_eq!(doc.root_element().tag_name().name(), "svg", "{name}");
-            // Text is drawn as glyph outlines of the bundled font, never
-            // as <text> that would depend on the reader's fonts.
-            assert!(!text.contains("<text"), "{name} has <text>");
-            assert!(text.contains("<use href=\"#"), "{name} has no glyphs");
-            let defined: BTreeSet<&str> = doc
-                .descendants()
-                .filter_map(|n| n.attribute("id"))
-                .collect();
-            for used in attributes(&text, "href") {
-                let id = used.trim_start_matches('#');
-                assert!(defined.contains(id), "{name}: glyph {id} used, not defined");
+            // Text is <text> in the bundled font, which the file declares
+            // from the report's one copy; no glyph outlines of its own.
+            let root = doc.root_element();
+            assert!(
+                root.attribute("font-family")
+                    .is_some_and(|f| f.starts_with("qinglian-chart,")),
+                "{name}"
+            );
+            assert!(text.contains("<text "), "{name} has no text");
+            assert!(!text.contains("<use "), "{name} carries glyphs");
+            let url = text
+                .split("src: url(\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("{name} declares no font"));
+            assert!(charts.join(url).is_file(), "{name}: {url}");
+            for t in doc.descendants().filter(|n| n.has_tag_name("text")) {
+                let chars = t.text().unwrap_or("").chars().count();
+                let xs = t.attribute("x").unwrap_or("").split(' ').count();
+                assert_eq!(xs, chars, "{name}: one x per character of {:?}", t.text());
             }
         }
     }
@@ -192,6 +210,13 @@ fn every_link_resolves_and_nothing_is_fetched() {
                 );
             }
         }
+        // The page's chart font is the report's copy.
+        let font = html
+            .split("src: url(\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_else(|| panic!("{} declares no chart font", page.display()));
+        assert!(dir.join(font).is_file(), "{}: {font}", page.display());
         // Only the SVG namespace names a URL.
         let urls = html.matches("http://").count() + html.matches("https://").count();
         let namespaces = html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count();
@@ -271,7 +296,7 @@ fn english_on_request() {
         &out,
         ReportOptions {
             lang: Lang::En,
-            public: false,
+            ..Default::default()
         },
     );
     let html = read(&out.join("report.html"));
@@ -307,6 +332,7 @@ fn the_public_edition_hides_small_petition_counts() {
         ReportOptions {
             lang: Lang::Zh,
             public: true,
+            ..Default::default()
         },
     );
     let internal = chinese();
@@ -520,4 +546,44 @@ fn z_scores_quantile_tiers_and_no_monte_carlo_still_give_a_whole_report() {
         assert!(img.width() > 0, "{c}");
     }
     assert_eq!(std::fs::read_dir(out.join("village")).unwrap().count(), 60);
+}
+
+#[test]
+fn village_pngs_are_written_when_asked() {
+    // `--village-png`: a PNG beside each village chart, linked from its page.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("png");
+    run(
+        &out,
+        ReportOptions {
+            village_png: true,
+            ..Default::default()
+        },
+    );
+    let code = &ranking(&out)[0]["village_code"];
+    for c in ["profile", "contributions", "trend"] {
+        let png = out.join(format!("charts/village-{code}-{c}.png"));
+        assert!(image::open(&png).is_ok(), "{}", png.display());
+    }
+    let page = read(&out.join(format!("village/{code}.html")));
+    assert!(page.contains(&format!("village-{code}-profile.png\"")));
+    // The default page links no PNG it did not write.
+    let page = read(&chinese().join(format!("village/{code}.html")));
+    assert!(!page.contains(".png\""), "a PNG link without --village-png");
+    // `[report] village_png = true` in the framework asks the same.
+    // (The framework's SQL files sit at ../sql beside it.)
+    let fw = tmp.path().join("indicators");
+    common::copy_dir(&common::repo().join("indicators"), &fw);
+    common::copy_dir(&common::repo().join("sql"), &tmp.path().join("sql"));
+    let main = fw.join("framework.toml");
+    let text = read(&main).replacen("[report]\n", "[report]\nvillage_png = true\n", 1);
+    std::fs::write(&main, text).unwrap();
+    let loaded = qinglian::framework::Framework::load(&fw).unwrap();
+    assert!(loaded.report.village_png);
+    assert!(
+        !qinglian::framework::Framework::load(&common::repo().join("indicators"))
+            .unwrap()
+            .report
+            .village_png
+    );
 }

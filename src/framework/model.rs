@@ -338,6 +338,9 @@ pub struct ReportSettings {
     /// An index fall of at least this many points on the previous quarter
     /// raises an alert.
     pub alert_drop: f64,
+    /// A PNG beside every village chart's SVG (the district charts always
+    /// have theirs): several files per village, so off by default.
+    pub village_png: bool,
 }
 
 impl Default for ReportSettings {
@@ -347,6 +350,7 @@ impl Default for ReportSettings {
             small_cell_k: 3,
             trend_quarters: 4,
             alert_drop: 10.0,
+            village_png: false,
         }
     }
 }

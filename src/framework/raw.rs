@@ -39,6 +39,7 @@ pub(super) struct RawReport {
     pub(super) small_cell_k: Option<i64>,
     pub(super) trend_quarters: Option<i64>,
     pub(super) alert_drop: Option<f64>,
+    pub(super) village_png: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

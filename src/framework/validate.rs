@@ -212,6 +212,9 @@ impl Validator<'_> {
             Some(v) => out.alert_drop = v,
             None => {}
         }
+        if let Some(b) = r.village_png {
+            out.village_png = b;
+        }
         out
     }
 

@@ -1,12 +1,12 @@
 //! A plotters drawing backend that records what a chart draws, and the two
-//! writers that play the record back: SVG (text as outlines of the bundled
-//! font, so it renders the same everywhere) and PNG (played onto plotters'
-//! `BitMapBackend`, text rasterised from the same outlines). A chart is
-//! drawn once and both files come out of one record, byte for byte the
-//! same on every run.
+//! writers that play the record back: SVG (text as `<text>` in the bundled
+//! font, which the report ships once in `assets/fonts/` for every chart,
+//! each character placed where the bundled font's layout puts it) and PNG
+//! (played onto plotters' `BitMapBackend`, text rasterised from the bundled
+//! font's outlines). A chart is drawn once and both files come out of one
+//! record, byte for byte the same on every run.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -379,32 +379,36 @@ impl Record {
             .collect()
     }
 
-    /// The chart as a standalone SVG document. `id` prefixes the glyph
-    /// definitions, so several charts can sit inline in one HTML page;
-    /// `title` is the accessible name.
-    pub fn svg(&self, id: &str, title: &str) -> String {
+    /// The chart as an SVG document; `title` is the accessible name. Its
+    /// text asks for the bundled font by [`font::WEB_FAMILY`]: a report page
+    /// declares that font once for all its inline charts (`SvgFont::Page`);
+    /// a chart file declares it itself, from the report's copy
+    /// (`SvgFont::File`, the font's URL relative to the file).
+    pub fn svg(&self, title: &str, font: SvgFont<'_>) -> String {
         let (w, h) = self.size;
         let ops = self.ops.borrow();
-        let mut glyphs: BTreeMap<u16, Option<String>> = BTreeMap::new();
         let mut body = String::new();
         for op in ops.iter() {
             if let Op::Text { .. } = op {
-                svg_text(&mut body, &mut glyphs, id, op);
+                svg_text(&mut body, op);
             } else {
                 svg_shape(&mut body, op);
             }
         }
         let mut out = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n<defs>\n",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" font-family=\"{}\" xml:space=\"preserve\">\n<title>{}</title>\n",
             xml(title),
+            xml(font::WEB_FAMILIES),
             xml(title)
         );
-        for (gid, path) in &glyphs {
-            if let Some(d) = path {
-                let _ = writeln!(out, "<path id=\"{id}-g{gid}\" d=\"{d}\"/>");
-            }
+        if let SvgFont::File(url) = font {
+            let _ = writeln!(
+                out,
+                "<style>@font-face {{ font-family: {}; src: url(\"{}\") format(\"truetype\"); }}</style>",
+                font::WEB_FAMILY,
+                xml(url)
+            );
         }
-        out.push_str("</defs>\n");
         out.push_str(&body);
         out.push_str("</svg>\n");
         out
@@ -657,9 +661,19 @@ fn svg_shape(body: &mut String, op: &Op) {
     }
 }
 
-/// A text of a chart as SVG glyph references, appended to `body`; the
-/// glyph outlines it uses are collected in `glyphs` for the `<defs>`.
-fn svg_text(body: &mut String, glyphs: &mut BTreeMap<u16, Option<String>>, id: &str, op: &Op) {
+/// Where an SVG's text finds the bundled font.
+#[derive(Debug, Clone, Copy)]
+pub enum SvgFont<'a> {
+    /// Inline in a report page, which declares the font.
+    Page,
+    /// A file of its own: the font's URL relative to it.
+    File(&'a str),
+}
+
+/// A text of a chart as one SVG `<text>`, appended to `body`: each
+/// character at the x the bundled font's layout gives it, so the text
+/// takes the same room as in the PNG whichever font draws it.
+fn svg_text(body: &mut String, op: &Op) {
     let Op::Text {
         text,
         size,
@@ -680,33 +694,18 @@ fn svg_text(body: &mut String, glyphs: &mut BTreeMap<u16, Option<String>>, id: &
     } else {
         format!(" rotate({deg})")
     };
-    let scale = {
-        let t = format!("{:.7}", font::unit_scale(*size));
-        t.trim_end_matches('0').trim_end_matches('.').to_string()
-    };
-    let _ = write!(
+    let xs: Vec<String> = line.glyphs.iter().map(|g| f(dx + g.x)).collect();
+    let _ = writeln!(
         body,
-        "<g aria-label=\"{}\" transform=\"translate({},{}){rot}\" {}>",
-        xml(text),
+        "<text transform=\"translate({},{}){rot}\" x=\"{}\" y=\"{}\" font-size=\"{}\" {}>{}</text>",
         pos.0,
         pos.1,
-        paint(*color, "fill")
+        xs.join(" "),
+        f(dy),
+        f(*size),
+        paint(*color, "fill"),
+        xml(text)
     );
-    for g in &line.glyphs {
-        let path = glyphs
-            .entry(g.glyph.0)
-            .or_insert_with(|| font::glyph_path(g.glyph));
-        if path.is_some() {
-            let _ = write!(
-                body,
-                "<use href=\"#{id}-g{}\" transform=\"translate({},{}) scale({scale})\"/>",
-                g.glyph.0,
-                f(dx + g.x),
-                f(dy)
-            );
-        }
-    }
-    body.push_str("</g>\n");
 }
 
 #[cfg(test)]
@@ -729,14 +728,36 @@ mod tests {
     }
 
     #[test]
-    fn svg_has_glyph_outlines_and_no_font_text() {
-        let svg = sample().svg("t", "测试");
-        assert!(svg.starts_with("<svg "), "{svg}");
-        assert!(svg.contains("<path id=\"t-g"), "glyphs defined");
-        assert!(svg.contains("href=\"#t-g"), "glyphs used");
-        assert!(svg.contains("aria-label=\"村社 index 42\""));
-        assert!(svg.contains("fill=\"#ff0000\""));
-        assert!(!svg.contains("<text"), "no font-dependent <text>");
+    fn svg_text_is_placed_per_character_in_the_bundled_font() {
+        let inline = sample().svg("测试", SvgFont::Page);
+        assert!(inline.starts_with("<svg "), "{inline}");
+        assert!(inline.contains("fill=\"#ff0000\""));
+        assert!(inline.contains(&format!("font-family=\"{}\"", font::WEB_FAMILIES)));
+        assert!(!inline.contains("@font-face"), "a page declares the font");
+        assert!(!inline.contains("<path id="), "no glyph outlines");
+        let text = inline
+            .lines()
+            .find(|l| l.starts_with("<text "))
+            .expect("a <text>");
+        assert!(text.ends_with(">村社 index 42</text>"), "{text}");
+        // One x per character, rising.
+        let xs: Vec<f64> = text
+            .split("x=\"")
+            .nth(1)
+            .unwrap_or("")
+            .split('"')
+            .next()
+            .unwrap_or("")
+            .split(' ')
+            .map(|x| x.parse().expect("a number"))
+            .collect();
+        assert_eq!(xs.len(), "村社 index 42".chars().count(), "{text}");
+        assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+        let file = sample().svg("测试", SvgFont::File("../assets/fonts/f.ttf"));
+        assert!(
+            file.contains("src: url(\"../assets/fonts/f.ttf\")"),
+            "a chart file declares the font: {file}"
+        );
     }
 
     #[test]
@@ -755,7 +776,10 @@ mod tests {
 
     #[test]
     fn same_chart_same_bytes() {
-        assert_eq!(sample().svg("t", "x"), sample().svg("t", "x"));
+        assert_eq!(
+            sample().svg("x", SvgFont::Page),
+            sample().svg("x", SvgFont::Page)
+        );
         assert_eq!(sample().png(1).expect("png"), sample().png(1).expect("png"));
     }
 }

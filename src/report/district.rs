@@ -23,6 +23,7 @@ pub(super) fn write(
     heatmap_cut: &Option<String>,
 ) -> Result<()> {
     let ctx = minijinja::context! {
+        root => "",
         quarter => l.a.quarter.to_string(),
         public => l.public,
         framework => &l.framework_view,

@@ -1,10 +1,11 @@
 //! The bundled chart font (WenQuanYi Micro Hei, Apache-2.0, in
-//! `reports/assets/fonts/`): text layout, and glyph outlines as SVG path
-//! data, so chart text looks the same on every machine.
+//! `reports/assets/fonts/`): text layout for both chart writers, the
+//! glyphs the PNG writer rasterises, and the copy every report ships for
+//! its SVG charts' text, so chart text looks the same on every machine.
 
 use std::sync::{LazyLock, Once};
 
-use ab_glyph::{Font, FontRef, GlyphId, OutlineCurve, PxScale};
+use ab_glyph::{Font, FontRef, GlyphId, PxScale};
 
 /// The font file, compiled into the binary.
 pub const FONT_BYTES: &[u8] = include_bytes!(concat!(
@@ -14,6 +15,23 @@ pub const FONT_BYTES: &[u8] = include_bytes!(concat!(
 
 /// The family name charts ask plotters for.
 pub const FAMILY: &str = "sans-serif";
+
+/// The bundled font's name in the report's `@font-face` rules.
+pub const WEB_FAMILY: &str = "qinglian-chart";
+
+/// What an SVG's text asks for: the bundled font, then the same family
+/// installed, then the usual Chinese system fonts should it not load.
+pub const WEB_FAMILIES: &str = "qinglian-chart, 'WenQuanYi Micro Hei', 'Microsoft YaHei', 'PingFang SC', 'Noto Sans CJK SC', sans-serif";
+
+/// Where the report keeps its copy of the bundled font, relative to the
+/// report's directory.
+pub const REPORT_PATH: &str = "assets/fonts/wqy-microhei.ttf";
+
+/// The font's licence, shipped beside it.
+pub const LICENSE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/reports/assets/fonts/LICENSE-Apache-2.0.txt"
+));
 
 static FONT: LazyLock<FontRef<'static>> = LazyLock::new(|| {
     FontRef::try_from_slice(FONT_BYTES).expect("the bundled font is a valid TrueType file")
@@ -106,63 +124,6 @@ pub fn unit_scale(size: f64) -> f64 {
     size / f64::from(units_per_em())
 }
 
-/// A glyph's outline as SVG path data in font units, y pointing down
-/// (so it is drawn with a plain scale), or `None` for a blank glyph.
-pub fn glyph_path(id: GlyphId) -> Option<String> {
-    let outline = font().outline(id)?;
-    let mut d = String::new();
-    let mut last: Option<(f32, f32)> = None;
-    let mut start: Option<(f32, f32)> = None;
-    let point = |d: &mut String, cmd: &str, pts: &[ab_glyph::Point]| {
-        d.push_str(cmd);
-        for (i, p) in pts.iter().enumerate() {
-            if i > 0 {
-                d.push(' ');
-            }
-            d.push_str(&num(p.x));
-            d.push(' ');
-            d.push_str(&num(-p.y));
-        }
-    };
-    for curve in &outline.curves {
-        let (p0, rest): (ab_glyph::Point, Vec<ab_glyph::Point>) = match *curve {
-            OutlineCurve::Line(a, b) => (a, vec![b]),
-            OutlineCurve::Quad(a, b, c) => (a, vec![b, c]),
-            OutlineCurve::Cubic(a, b, c, e) => (a, vec![b, c, e]),
-        };
-        if last != Some((p0.x, p0.y)) {
-            if start.is_some() {
-                d.push('Z');
-            }
-            point(&mut d, "M", &[p0]);
-            start = Some((p0.x, p0.y));
-        }
-        let cmd = match rest.len() {
-            1 => "L",
-            2 => "Q",
-            _ => "C",
-        };
-        point(&mut d, cmd, &rest);
-        let end = rest[rest.len() - 1];
-        last = Some((end.x, end.y));
-    }
-    if start.is_some() {
-        d.push('Z');
-    }
-    (!d.is_empty()).then_some(d)
-}
-
-/// A font-unit coordinate, shortest exact form (TrueType points are
-/// integers or halves).
-fn num(v: f32) -> String {
-    let r = (f64::from(v) * 10.0).round() / 10.0;
-    if r == r.trunc() {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,12 +169,5 @@ mod tests {
             (f64::from(w) - ours).abs() <= 2.0,
             "plotters {w} px, bundled font {ours} px"
         );
-    }
-
-    #[test]
-    fn glyph_paths_are_closed_and_blank_is_none() {
-        let d = glyph_path(font().glyph_id('廉')).expect("an outline");
-        assert!(d.starts_with('M') && d.ends_with('Z'), "{d}");
-        assert!(glyph_path(font().glyph_id(' ')).is_none());
     }
 }

@@ -45,6 +45,9 @@ pub struct ReportOptions {
     /// The public edition: petition counts below `[report] small_cell_k`
     /// show as `<k`.
     pub public: bool,
+    /// A PNG beside every village chart (`--village-png`), whatever
+    /// `[report] village_png` says.
+    pub village_png: bool,
 }
 
 /// What the stage wrote.
@@ -168,6 +171,8 @@ pub(crate) struct Layout<'a> {
     w: &'a Words,
     env: minijinja::Environment<'static>,
     public: bool,
+    /// PNG pixels per village chart pixel; `None`: no village PNGs.
+    village_png: Option<u32>,
     framework_view: FrameworkView,
     dim_names: Vec<String>,
     /// The trend quarters, oldest first, as text.
@@ -224,10 +229,15 @@ pub fn write(
     let started = std::time::Instant::now();
     let framework = &a.framework;
     let w = &words(opts.lang, framework.report.small_cell_k)?;
-    for sub in ["charts", "village"] {
+    for sub in ["charts", "village", "assets/fonts"] {
         let p = dir.join(sub);
         std::fs::create_dir_all(&p).map_err(Error::io("creating", &p))?;
     }
+    // One copy of the chart font for every chart's text, and its licence.
+    let font_file = dir.join(font::REPORT_PATH);
+    std::fs::write(&font_file, font::FONT_BYTES).map_err(Error::io("writing", &font_file))?;
+    let license = dir.join("assets/fonts/LICENSE-Apache-2.0.txt");
+    std::fs::write(&license, font::LICENSE).map_err(Error::io("writing", &license))?;
     let cells = SmallCells::new(opts.public, framework.report.small_cell_k);
     let layout = Layout {
         a,
@@ -235,6 +245,7 @@ pub fn write(
         w,
         env: environment(w)?,
         public: opts.public,
+        village_png: (opts.village_png || framework.report.village_png).then_some(1),
         framework_view: FrameworkView {
             id: framework.meta.id.clone(),
             name: w
@@ -264,7 +275,7 @@ pub fn write(
         dir,
         prefix: "",
         written: &mut written.charts,
-        png_scale: 2,
+        png_scale: Some(2),
     };
     let main = district_charts::draw(&layout, &mut charts)?;
     district::write(dir, &layout, &main, &district_charts::shown(&layout).1)?;
@@ -272,7 +283,7 @@ pub fn write(
     written.village_pages = standings.order.len();
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
-        charts = written.charts.len() / 2,
+        chart_files = written.charts.len(),
         village_pages = written.village_pages,
         "report written"
     );

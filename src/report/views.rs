@@ -8,7 +8,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::Words;
-use super::canvas::Record;
+use super::canvas::{Record, SvgFont};
+use super::font;
 use crate::alerts::Alert;
 use crate::error::{Error, Result};
 use crate::framework::Framework;
@@ -19,7 +20,8 @@ pub(super) struct ChartView {
     pub(super) name: String,
     pub(super) title: String,
     pub(super) svg: String,
-    pub(super) png: String,
+    /// The PNG's path from the page, when one was written.
+    pub(super) png: Option<String>,
     pub(super) svg_file: String,
 }
 
@@ -257,21 +259,25 @@ pub(super) struct Charts<'a> {
     pub(super) prefix: &'static str,
     pub(super) written: &'a mut Vec<(String, u64)>,
     /// PNG pixels per chart pixel: 2 for the district charts (pasted into
-    /// documents), 1 for the village pages' (several hundred of them).
-    pub(super) png_scale: u32,
+    /// documents), 1 for the village pages' (several hundred of them);
+    /// `None` writes no PNG (village pages, unless `[report] village_png`).
+    pub(super) png_scale: Option<u32>,
 }
 
 impl Charts<'_> {
     pub(super) fn put(&mut self, name: &str, title: &str, record: Record) -> Result<ChartView> {
-        let svg = record.svg(name, title);
-        let png = record
-            .png(self.png_scale)
-            .map_err(|message| Error::Internal {
+        let chart_dir = self.dir.join("charts");
+        let font = format!("../{}", font::REPORT_PATH);
+        let file = record.svg(title, SvgFont::File(&font));
+        let mut files: Vec<(&str, Vec<u8>)> = vec![("svg", file.into_bytes())];
+        if let Some(scale) = self.png_scale {
+            let png = record.png(scale).map_err(|message| Error::Internal {
                 context: format!("drawing chart {name}.png"),
                 message,
             })?;
-        let chart_dir = self.dir.join("charts");
-        for (ext, bytes) in [("svg", svg.as_bytes()), ("png", png.as_slice())] {
+            files.push(("png", png));
+        }
+        for (ext, bytes) in &files {
             let file = format!("{name}.{ext}");
             let path = chart_dir.join(&file);
             std::fs::write(&path, bytes).map_err(Error::io("writing", &path))?;
@@ -281,8 +287,10 @@ impl Charts<'_> {
         Ok(ChartView {
             name: name.to_string(),
             title: title.to_string(),
-            svg,
-            png: format!("{}charts/{name}.png", self.prefix),
+            svg: record.svg(title, SvgFont::Page),
+            png: self
+                .png_scale
+                .map(|_| format!("{}charts/{name}.png", self.prefix)),
             svg_file: format!("{}charts/{name}.svg", self.prefix),
         })
     }

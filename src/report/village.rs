@@ -58,11 +58,12 @@ fn write_part(dir: &Path, l: &Layout, part: &[usize]) -> Result<Vec<(String, u64
         dir,
         prefix: "../",
         written: &mut written,
-        png_scale: 1,
+        png_scale: l.village_png,
     };
     for &v in part {
         let page_charts = draw(l, &mut charts, v)?;
         let ctx = minijinja::context! {
+            root => "../",
             quarter => l.a.quarter.to_string(),
             public => l.public,
             framework => &l.framework_view,
