@@ -23,6 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub mod columns;
+mod ids;
 pub mod text;
 
 use crate::catalog::{Catalog, Format, TableLocation};
@@ -177,6 +178,7 @@ struct Found<'a> {
 /// Registers every canonical table of the catalog in `ctx`.
 pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested> {
     columns::register(ctx);
+    ids::register(ctx);
     let scratch = catalog
         .tables
         .iter()
@@ -318,7 +320,13 @@ async fn ingest_table(
     };
     let mapped = register_mapped(ctx, loc, &source, &[], &format!("__mapped_{}", t.name)).await?;
     if let Some(id) = t.id {
-        register_duplicate_ids(ctx, t.name, id).await?;
+        let started = std::time::Instant::now();
+        ids::register_duplicates(ctx, t.name, id).await?;
+        tracing::debug!(
+            table = t.name,
+            ms = started.elapsed().as_millis() as u64,
+            "duplicate ids found"
+        );
     }
     // The validation is a view, never held in memory: it is scanned once
     // for the counts, once more for the rejected rows when there are any,
@@ -446,24 +454,6 @@ async fn canonical(
 /// Column of the rejects query that carries the row's id (dropped before
 /// the rejects are written) and of the table of rejected ids.
 const REJECTED_ID: &str = "__rejected_id";
-
-/// Registers `__dups_<table>`: the ids that occur more than once, over every
-/// file of the table. Reads the id column alone.
-async fn register_duplicate_ids(ctx: &SessionContext, table: &str, id: &str) -> Result<()> {
-    let context = format!("finding duplicate ids of {table}");
-    let df = ctx
-        .sql(&format!(
-            "SELECT \"{id}\" AS __dup FROM __mapped_{table} WHERE \"{id}\" IS NOT NULL GROUP BY \"{id}\" HAVING COUNT(*) > 1"
-        ))
-        .await
-        .map_err(Error::query(context.clone()))?;
-    let schema = Arc::new(df.schema().as_arrow().clone());
-    let batches = df.collect().await.map_err(Error::query(context.clone()))?;
-    let mem = MemTable::try_new(schema, vec![batches]).map_err(Error::query(context.clone()))?;
-    ctx.register_table(format!("__dups_{table}"), Arc::new(mem))
-        .map_err(Error::query(context))?;
-    Ok(())
-}
 
 /// Rejected rows by reason, the first and last quarter of the valid
 /// events (sources only), and each counter's total.
@@ -1048,7 +1038,7 @@ pub fn validation_sql(t: &Table) -> String {
         .map(|(cond, reason)| format!("WHEN {cond} THEN '{reason}'"))
         .collect::<Vec<_>>()
         .join("\n    ");
-    // Ids found more than once (`register_duplicate_ids`): a join with a
+    // Ids found more than once (`ids::register_duplicates`): a join with a
     // small table, not a window over the whole source.
     let (dups, dup_join) = match t.id {
         Some(id) => (
