@@ -130,6 +130,8 @@ async fn runs_are_byte_identical_across_repeats_and_thread_counts() {
         let out = tmp.path().join(format!("r{i}"));
         let mut o = opts(&data, &out);
         o.threads = threads;
+        // Village PNGs too, so every chart kind is compared.
+        o.report.village_png = true;
         pipeline::run(&o).await.unwrap();
         outputs.push(out);
     }
@@ -142,7 +144,7 @@ async fn runs_are_byte_identical_across_repeats_and_thread_counts() {
             .collect()
     };
     let files = relative(&outputs[0]);
-    assert!(files.len() > 300, "{} files", files.len());
+    assert!(files.len() > 400, "{} files", files.len());
     for f in [
         "ranking.csv",
         "scores.parquet",
@@ -152,6 +154,11 @@ async fn runs_are_byte_identical_across_repeats_and_thread_counts() {
     ] {
         assert!(files.iter().any(|x| x == f), "{f}");
     }
+    let village_pngs = files
+        .iter()
+        .filter(|f| f.starts_with("charts/village-") && f.ends_with(".png"))
+        .count();
+    assert_eq!(village_pngs, 3 * 60, "a PNG per village chart");
     for o in &outputs[1..] {
         assert_eq!(relative(o), files);
     }
