@@ -7,41 +7,33 @@
 -- not duplicates of each other. Every active enrolment of such a household
 -- and programme counts. Enrolments of one household in different programmes
 -- and household keys shared across villages are not counted.
--- Written with MIN/MAX and one grouping per question rather than two
--- COUNT(DISTINCT ...) in one GROUP BY, which is slow and memory-hungry on a
--- province's assistance rolls.
+-- Written as two groupings in a row, by person and then by household,
+-- over one scan: no COUNT(DISTINCT ...), which is slow and memory-hungry
+-- on a province's assistance rolls, and no join of two groupings.
 -- Feeds data point: asst_duplicate_household
-WITH act AS (
-    SELECT village_code, household_id, program, person_id, approved_date
+WITH persons AS (
+    SELECT village_code, household_id, program, person_id,
+           COUNT(*) AS enrolments,
+           MIN(approved_date) AS first_approval,
+           MAX(approved_date) AS last_approval
     FROM assistance
     WHERE program IN ('dibao', 'tekun')
       AND start_date < $quarter_end
       AND (end_date IS NULL OR end_date >= $quarter_start)
+    GROUP BY village_code, household_id, program, person_id
 ),
 households AS (
     SELECT village_code, household_id, program,
-           MIN(approved_date) AS first_approval,
-           MAX(approved_date) AS last_approval,
-           COUNT(*) AS enrolments
-    FROM act
+           SUM(enrolments) AS enrolments,
+           MIN(first_approval) AS first_approval,
+           MAX(last_approval) AS last_approval,
+           MAX(enrolments) AS most_of_one_person
+    FROM persons
     GROUP BY village_code, household_id, program
-),
-person_twice AS (
-    SELECT DISTINCT village_code, household_id, program
-    FROM (
-        SELECT village_code, household_id, program, person_id
-        FROM act
-        GROUP BY village_code, household_id, program, person_id
-        HAVING COUNT(*) >= 2
-    ) p
 )
-SELECT h.village_code,
-       SUM(h.enrolments) AS value
-FROM households h
-LEFT JOIN person_twice t
-  ON t.village_code = h.village_code
- AND t.household_id = h.household_id
- AND t.program = h.program
-WHERE h.first_approval <> h.last_approval
-   OR t.household_id IS NOT NULL
-GROUP BY h.village_code
+SELECT village_code,
+       SUM(enrolments) AS value
+FROM households
+WHERE first_approval <> last_approval
+   OR most_of_one_person >= 2
+GROUP BY village_code
