@@ -394,7 +394,7 @@ fn bench_subcommands_measure_the_samples() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap();
     let files = n(&fused, "sql_files");
-    assert_eq!(files, 16, "{fused}");
+    assert_eq!(files, 14, "{fused}");
     assert_eq!(n(&fused, "quarters"), 2);
     // Fused: one query per source that has aggregate data points (all
     // four), for both quarters at once; SQL files once per quarter.
