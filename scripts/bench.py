@@ -174,14 +174,15 @@ def analyst_statements(export, quarters=ANALYST_QUARTERS, path=ANALYST_SQL):
         text = f.read()
     out = []
     for chunk in re.split(r";[ \t]*(?:\n|$)", text):
-        code = "\n".join(l for l in chunk.splitlines() if not l.lstrip().startswith("--"))
+        sql = bind(chunk, params)
+        code = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--"))
         if not code.strip():
             continue
-        left = re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", bind(code, params))
+        left = re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code)
         if left:
             sys.exit(f"{path}: no value for ${', $'.join(sorted(set(left)))}")
         name = re.search(r"^\s*--\s*name:\s*(\w+)", chunk, re.MULTILINE)
-        out.append((name.group(1) if name else None, bind(chunk, params)))
+        out.append((name.group(1) if name else None, sql))
     return out
 
 
