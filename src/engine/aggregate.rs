@@ -320,8 +320,11 @@ fn resolve(
 
 /// Aggregates normalised leaf scores up the tree. `scores[leaf]` is `None`
 /// for a leaf left out everywhere. With `weights`, those are used as they
-/// are (the Monte Carlo's perturbed weights); otherwise each level's
-/// method resolves them. `aggregation` overrides every level's.
+/// are; otherwise each level's method resolves them. `aggregation`
+/// overrides every level's.
+///
+/// Each level is summed child by child over all units (a unit's terms are
+/// added in child order, as one unit at a time would add them).
 pub fn aggregate(
     tree: &Tree,
     scores: &[Option<Vec<Option<f64>>>],
@@ -361,44 +364,110 @@ pub fn aggregate(
             }
         }
         let how = level_aggregation(node.method.aggregation, aggregation);
-        let mut out = Vec::with_capacity(units);
-        for u in 0..units {
-            if how == Aggregation::Deduction {
-                out.push(deducted(&columns, &w, u));
-                continue;
-            }
-            let (mut sw, mut acc) = (0.0, 0.0);
-            for (col, &w) in columns.iter().zip(&w) {
-                if let Some(x) = col.and_then(|c| c[u]) {
-                    if w <= 0.0 {
-                        continue;
-                    }
-                    sw += w;
-                    acc += match how {
-                        Aggregation::Arithmetic | Aggregation::Deduction => w * x,
-                        Aggregation::Geometric => {
-                            if x <= 0.0 {
-                                return Err(format!(
-                                    "geometric aggregation of '{}' met a score of {x} (unit {u}); it needs scores above 0",
-                                    node.id
-                                ));
-                            }
-                            w * x.ln()
-                        }
-                    };
-                }
-            }
-            out.push((sw > 0.0).then(|| match how {
-                Aggregation::Arithmetic | Aggregation::Deduction => acc / sw,
-                Aggregation::Geometric => (acc / sw).exp(),
-            }));
-        }
-        values[j] = out;
+        values[j] = if how == Aggregation::Deduction {
+            deducted_all(&columns, &w, units)
+        } else {
+            weighted_mean(&columns, &w, units, how)
+                .map_err(|(u, x)| refused_message(&node.id, u, x))?
+        };
     }
     Ok(Aggregated {
         values,
         weights: resolved,
     })
+}
+
+/// The error of a geometric level that met a score at or below 0.
+fn refused_message(node: &str, u: usize, x: f64) -> String {
+    format!(
+        "geometric aggregation of '{node}' met a score of {x} (unit {u}); it needs scores above 0"
+    )
+}
+
+/// One level's weighted arithmetic or geometric mean per unit over the
+/// children it has (children of weight 0 or less left out); `None` for a
+/// unit with none. Err: the first unit (and its score) that a geometric
+/// level cannot take, a score at or below 0.
+fn weighted_mean(
+    columns: &[Option<&[Option<f64>]>],
+    w: &[f64],
+    units: usize,
+    how: Aggregation,
+) -> Result<Vec<Option<f64>>, (usize, f64)> {
+    let geometric = how == Aggregation::Geometric;
+    let mut sw = vec![0.0f64; units];
+    let mut acc = vec![0.0f64; units];
+    // The unit first met with a score at or below 0, and that score.
+    let mut refused: Option<(usize, f64)> = None;
+    for (col, &w) in columns.iter().zip(w) {
+        let Some(col) = col else { continue };
+        if w <= 0.0 {
+            continue;
+        }
+        let col = &col[..units];
+        if !geometric {
+            add_terms(col, w, &mut sw, &mut acc);
+            continue;
+        }
+        for (u, (x, (s, a))) in col.iter().zip(sw.iter_mut().zip(&mut acc)).enumerate() {
+            if let Some(x) = *x {
+                if x <= 0.0 {
+                    note_refused(&mut refused, u, x);
+                    continue;
+                }
+                *s += w;
+                *a += w * x.ln();
+            }
+        }
+    }
+    if let Some(at) = refused {
+        return Err(at);
+    }
+    Ok(sw
+        .into_iter()
+        .zip(acc)
+        .map(|(sw, acc)| {
+            (sw > 0.0).then(|| {
+                if geometric {
+                    (acc / sw).exp()
+                } else {
+                    acc / sw
+                }
+            })
+        })
+        .collect())
+}
+
+/// Adds `w` to `sw` and `w·x` to `acc` for every unit with a value `x`.
+/// Branch-free for a finite `w`, so that the loop vectorises: a missing
+/// value adds +0.0 to both, which leaves them as they were to the bit
+/// (sums that start at +0.0 are never −0.0, and x + 0.0 is x for any
+/// other x, NaN and infinities included).
+fn add_terms(values: &[Option<f64>], w: f64, sw: &mut [f64], acc: &mut [f64]) {
+    if !w.is_finite() {
+        for ((x, s), a) in values.iter().zip(sw).zip(acc) {
+            if let Some(x) = *x {
+                *s += w;
+                *a += w * x;
+            }
+        }
+        return;
+    }
+    for ((x, s), a) in values.iter().zip(sw).zip(acc) {
+        let (m, v) = match *x {
+            Some(v) => (1.0, v),
+            None => (0.0, 0.0),
+        };
+        *s += w * m;
+        *a += w * v;
+    }
+}
+
+/// Keeps the lowest unit refused (for one unit, the first child's score).
+fn note_refused(refused: &mut Option<(usize, f64)>, u: usize, x: f64) {
+    if refused.is_none_or(|(v, _)| u < v) {
+        *refused = Some((u, x));
+    }
 }
 
 /// The aggregation a level uses: its own, or the override (the Monte
@@ -422,19 +491,214 @@ fn floor_scale(d: f64, floor: f64) -> f64 {
     if d <= room { 1.0 } else { room.max(0.0) / d }
 }
 
-/// A deduction level's value for unit `u`: 100 − Σ w·(100 − x) over the
-/// children it has, at least its lowest child's score; `None` when it has
-/// none.
-fn deducted(columns: &[Option<&[Option<f64>]>], w: &[f64], u: usize) -> Option<f64> {
-    let mut floor: Option<f64> = None;
-    let mut d = 0.0;
+/// A deduction level's value for every unit: 100 − Σ w·(100 − x) over
+/// the children it has, at least its lowest child's score; `None` for a
+/// unit with none. Summed child by child over all units (a unit's terms
+/// in child order, as one unit at a time would add them).
+fn deducted_all(columns: &[Option<&[Option<f64>]>], w: &[f64], units: usize) -> Vec<Option<f64>> {
+    let mut floor: Vec<Option<f64>> = vec![None; units];
+    let mut d = vec![0.0f64; units];
     for (col, &w) in columns.iter().zip(w) {
-        if let Some(x) = col.and_then(|c| c[u]).filter(|_| w > 0.0) {
-            floor = Some(floor.map_or(x, |f: f64| f.min(x)));
-            d += w * (FULL_MARKS - x).max(0.0);
+        let Some(col) = col else { continue };
+        if w <= 0.0 {
+            continue;
+        }
+        for ((x, f), d) in col[..units].iter().zip(&mut floor).zip(&mut d) {
+            if let Some(x) = *x {
+                *f = Some(f.map_or(x, |f: f64| f.min(x)));
+                *d += w * (FULL_MARKS - x).max(0.0);
+            }
         }
     }
-    floor.map(|f| FULL_MARKS - d * floor_scale(d, f.min(FULL_MARKS)))
+    floor
+        .into_iter()
+        .zip(d)
+        .map(|(f, d)| f.map(|f| FULL_MARKS - d * floor_scale(d, f.min(FULL_MARKS))))
+        .collect()
+}
+
+/// The weights of many runs that share leaf scores (the Monte Carlo's
+/// runs of one variant), child by child and then run by run:
+/// `leaf[i * runs + r]`, `node[k * runs + r]`.
+#[derive(Debug, Clone, Default)]
+pub struct RunWeights {
+    pub runs: usize,
+    pub leaf: Vec<f64>,
+    pub node: Vec<f64>,
+}
+
+impl RunWeights {
+    /// The weights of `runs`, laid out child by child.
+    pub fn of<'a>(runs: impl ExactSizeIterator<Item = &'a Weights> + Clone) -> Self {
+        let n = runs.len();
+        let lay = |pick: fn(&Weights) -> &Vec<f64>| -> Vec<f64> {
+            let Some(first) = runs.clone().next() else {
+                return Vec::new();
+            };
+            let children = pick(first).len();
+            let mut out = vec![0.0; children * n];
+            for (r, w) in runs.clone().enumerate() {
+                for (c, &x) in pick(w).iter().enumerate() {
+                    out[c * n + r] = x;
+                }
+            }
+            out
+        };
+        RunWeights {
+            runs: n,
+            leaf: lay(|w| &w.leaf),
+            node: lay(|w| &w.node),
+        }
+    }
+}
+
+/// The working space of [`root_for_runs`], kept between units.
+#[derive(Debug, Default)]
+pub struct RunScratch {
+    value: Vec<f64>,
+    present: Vec<bool>,
+    sw: Vec<f64>,
+    acc: Vec<f64>,
+    floor: Vec<Option<f64>>,
+    root: Vec<Option<f64>>,
+}
+
+/// The root's value of unit `u` in every run of `weights` (one per
+/// run): what [`aggregate`] with each run's weights gives for
+/// the unit, to the bit (the same terms in the same order), computed for
+/// all runs at once so that a leaf's score is read once and the runs'
+/// sums are vectorised. `row[leaf]` is the unit's score of each leaf
+/// (`None`: none, or the leaf left out).
+pub fn root_for_runs<'s>(
+    tree: &Tree,
+    children: &[Vec<Child>],
+    row: &[Option<f64>],
+    u: usize,
+    weights: &RunWeights,
+    aggregation: Option<Aggregation>,
+    scratch: &'s mut RunScratch,
+) -> Result<&'s [Option<f64>], String> {
+    let n = weights.runs;
+    let RunScratch {
+        value,
+        present,
+        sw,
+        acc,
+        floor,
+        root: out,
+    } = scratch;
+    value.clear();
+    value.resize(tree.nodes.len() * n, 0.0);
+    present.clear();
+    present.resize(tree.nodes.len() * n, false);
+    sw.resize(n, 0.0);
+    acc.resize(n, 0.0);
+    floor.resize(n, None);
+    for (j, node) in tree.nodes.iter().enumerate() {
+        let how = level_aggregation(node.method.aggregation, aggregation);
+        sw.fill(0.0);
+        acc.fill(0.0);
+        floor.fill(None);
+        for c in &children[j] {
+            match *c {
+                Child::Leaf(i) => {
+                    let Some(x) = row[i] else {
+                        continue;
+                    };
+                    let w = &weights.leaf[i * n..(i + 1) * n];
+                    match how {
+                        Aggregation::Arithmetic => add_scalar(w, x, sw, acc),
+                        Aggregation::Geometric => {
+                            if x <= 0.0 {
+                                if w.iter().any(|&w| w > 0.0) {
+                                    return Err(refused_message(&node.id, u, x));
+                                }
+                                continue;
+                            }
+                            add_scalar(w, x.ln(), sw, acc);
+                        }
+                        Aggregation::Deduction => {
+                            for ((&w, f), d) in w.iter().zip(floor.iter_mut()).zip(acc.iter_mut()) {
+                                if w > 0.0 {
+                                    *f = Some(f.map_or(x, |f: f64| f.min(x)));
+                                    *d += w * (FULL_MARKS - x).max(0.0);
+                                }
+                            }
+                        }
+                    }
+                }
+                Child::Node(k) => {
+                    let w = &weights.node[k * n..(k + 1) * n];
+                    let v = &value[k * n..(k + 1) * n];
+                    let p = &present[k * n..(k + 1) * n];
+                    for r in 0..n {
+                        let (w, x) = (w[r], v[r]);
+                        if !p[r] || w <= 0.0 {
+                            continue;
+                        }
+                        match how {
+                            Aggregation::Arithmetic => {
+                                sw[r] += w;
+                                acc[r] += w * x;
+                            }
+                            Aggregation::Geometric => {
+                                if x <= 0.0 {
+                                    return Err(refused_message(&node.id, u, x));
+                                }
+                                sw[r] += w;
+                                acc[r] += w * x.ln();
+                            }
+                            Aggregation::Deduction => {
+                                floor[r] = Some(floor[r].map_or(x, |f: f64| f.min(x)));
+                                acc[r] += w * (FULL_MARKS - x).max(0.0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let (v, p) = (
+            &mut value[j * n..(j + 1) * n],
+            &mut present[j * n..(j + 1) * n],
+        );
+        for r in 0..n {
+            let level = match how {
+                Aggregation::Deduction => {
+                    floor[r].map(|f| FULL_MARKS - acc[r] * floor_scale(acc[r], f.min(FULL_MARKS)))
+                }
+                Aggregation::Arithmetic => (sw[r] > 0.0).then(|| acc[r] / sw[r]),
+                Aggregation::Geometric => (sw[r] > 0.0).then(|| (acc[r] / sw[r]).exp()),
+            };
+            p[r] = level.is_some();
+            v[r] = level.unwrap_or(0.0);
+        }
+    }
+    let root = tree.root();
+    out.clear();
+    out.extend((0..n).map(|r| present[root * n + r].then(|| value[root * n + r])));
+    Ok(out)
+}
+
+/// Adds, in every run r, `w[r]` to `sw[r]` and `w[r]·x` to `acc[r]` where
+/// `w[r]` is above 0. Branch-free for a finite `x`, so that it vectorises:
+/// a run of weight 0 or less adds +0.0 and ±0.0, which leave the sums as
+/// they were to the bit (sums that start at +0.0 are never −0.0).
+fn add_scalar(w: &[f64], x: f64, sw: &mut [f64], acc: &mut [f64]) {
+    if !x.is_finite() {
+        for ((&w, s), a) in w.iter().zip(sw).zip(acc) {
+            if w <= 0.0 {
+                continue;
+            }
+            *s += w;
+            *a += w * x;
+        }
+        return;
+    }
+    for ((&w, s), a) in w.iter().zip(sw).zip(acc) {
+        let w = if w <= 0.0 { 0.0 } else { w };
+        *s += w;
+        *a += w * x;
+    }
 }
 
 /// One unit's decomposition of the root value.
@@ -618,6 +882,74 @@ mod tests {
             Some(vec![Some(50.0), None, None, Some(40.0)]),
             Some(vec![Some(70.0), Some(80.0), None, None]),
         ]
+    }
+
+    #[test]
+    fn many_runs_at_once_give_each_runs_aggregate_to_the_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut scores = two_level_scores();
+        // A score of 0 in a deduction level, and awkward fractions.
+        scores[0] = Some(vec![Some(0.0), Some(20.3), None, Some(99.99)]);
+        let kinds = [
+            Aggregation::Arithmetic,
+            Aggregation::Geometric,
+            Aggregation::Deduction,
+        ];
+        for dims in kinds {
+            for root in [Aggregation::Arithmetic, Aggregation::Geometric] {
+                let tree = two_levels(dims, root);
+                // Geometric levels need scores above 0, as the Monte Carlo's
+                // geometric runs make them (1 + 0.99·x).
+                let scores: Vec<_> =
+                    if dims == Aggregation::Geometric || root == Aggregation::Geometric {
+                        scores
+                            .iter()
+                            .map(|c| {
+                                c.as_ref()
+                                    .map(|c| c.iter().map(|x| x.map(|x| 1.0 + 0.99 * x)).collect())
+                            })
+                            .collect()
+                    } else {
+                        scores.clone()
+                    };
+                // Some weights 0, as a framework may set them.
+                let runs: Vec<Weights> = (0..9)
+                    .map(|r| Weights {
+                        leaf: (0..5)
+                            .map(|i| {
+                                if (r + i) % 7 == 0 {
+                                    0.0
+                                } else {
+                                    rng.random_range(0.5..2.0)
+                                }
+                            })
+                            .collect(),
+                        node: (0..3).map(|_| rng.random_range(0.5..2.0)).collect(),
+                    })
+                    .collect();
+                let together = RunWeights::of(runs.iter());
+                let children = tree.children();
+                let mut scratch = RunScratch::default();
+                for u in 0..4 {
+                    let row: Vec<Option<f64>> = scores
+                        .iter()
+                        .map(|c| c.as_ref().and_then(|c| c[u]))
+                        .collect();
+                    let all =
+                        root_for_runs(&tree, &children, &row, u, &together, None, &mut scratch);
+                    let out = all.unwrap().to_vec();
+                    for (r, w) in runs.iter().enumerate() {
+                        let one = aggregate(&tree, &scores, 4, Some(w), None).unwrap();
+                        assert_eq!(
+                            out[r].map(f64::to_bits),
+                            one.values[2][u].map(f64::to_bits),
+                            "{dims:?}/{root:?} unit {u} run {r}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// One level: index ← x (weight 1) + y (weight 3).

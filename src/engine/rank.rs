@@ -106,15 +106,48 @@ pub fn competition_ranks(
     members: &[usize],
     codes: &[&str],
 ) -> Vec<(usize, u32)> {
-    let mut ranked: Vec<(usize, f64)> = members
+    competition_ranks_in(index, &TieOrder::by_code(members, codes))
+}
+
+/// The order in which members of one index are listed: by code, members
+/// of one code in their given order. Made once for many rankings of one
+/// set (the Monte Carlo's).
+#[derive(Debug, Clone)]
+pub struct TieOrder {
+    /// The members in that order.
+    listed: Vec<usize>,
+}
+
+impl TieOrder {
+    pub fn by_code(members: &[usize], codes: &[&str]) -> Self {
+        let mut listed = members.to_vec();
+        listed.sort_by(|&a, &b| codes[a].cmp(codes[b]));
+        TieOrder { listed }
+    }
+}
+
+/// [`competition_ranks`] with the members and their tie order given.
+pub fn competition_ranks_in(index: &[Option<f64>], order: &TieOrder) -> Vec<(usize, u32)> {
+    // One integer per member whose order is the descending total order of
+    // the printed index (high 64 bits), then the tie order (low 32): the
+    // order of comparing the floats and then the codes, sorted as plain
+    // integers.
+    let mut keys: Vec<u128> = order
+        .listed
         .iter()
-        .filter_map(|&i| index[i].map(|x| (i, rounded(x))))
+        .enumerate()
+        .filter_map(|(pos, &i)| {
+            index[i].map(|x| (u128::from(descending_key(rounded(x))) << 32) | pos as u128)
+        })
         .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| codes[a.0].cmp(codes[b.0])));
-    let mut out = Vec::with_capacity(ranked.len());
+    keys.sort_unstable();
+    let mut out = Vec::with_capacity(keys.len());
     let mut rank = 0u32;
     let mut prev: Option<f64> = None;
-    for (pos, (i, x)) in ranked.into_iter().enumerate() {
+    for (pos, key) in keys.into_iter().enumerate() {
+        let i = order.listed[(key & u128::from(u32::MAX)) as usize];
+        // Ties are decided on the index as printed (-0 ties 0).
+        let x = index[i].map_or(f64::NAN, rounded);
         if prev != Some(x) {
             rank = u32::try_from(pos + 1).unwrap_or(u32::MAX);
             prev = Some(x);
@@ -122,6 +155,18 @@ pub fn competition_ranks(
         out.push((i, rank));
     }
     out
+}
+
+/// An unsigned integer that orders floats as `b.total_cmp(a)` does
+/// (highest first).
+fn descending_key(x: f64) -> u64 {
+    // The bit trick of `f64::total_cmp` (flip the magnitude bits of
+    // negatives, so that the signed integers order as the floats), then
+    // the sign bit flipped so that unsigned integers order the same, then
+    // all bits flipped for highest first.
+    let mut bits = x.to_bits().cast_signed();
+    bits ^= (((bits >> 63).cast_unsigned()) >> 1).cast_signed();
+    !(bits.cast_unsigned() ^ (1 << 63))
 }
 
 /// A ranked village's tier.
@@ -159,6 +204,69 @@ pub fn tier(rule: TierRule, index: f64, rank: u32, ranked: usize) -> Tier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ranking as first written: floats compared, ties by code.
+    fn ranks_by_comparing(
+        index: &[Option<f64>],
+        members: &[usize],
+        codes: &[&str],
+    ) -> Vec<(usize, u32)> {
+        let mut ranked: Vec<(usize, f64)> = members
+            .iter()
+            .filter_map(|&i| index[i].map(|x| (i, rounded(x))))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| codes[a.0].cmp(codes[b.0])));
+        let mut out = Vec::new();
+        let mut rank = 0u32;
+        let mut prev: Option<f64> = None;
+        for (pos, (i, x)) in ranked.into_iter().enumerate() {
+            if prev != Some(x) {
+                rank = u32::try_from(pos + 1).unwrap();
+                prev = Some(x);
+            }
+            out.push((i, rank));
+        }
+        out
+    }
+
+    #[test]
+    fn integer_keys_rank_as_comparing_floats_does() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let pool = [
+            -0.0,
+            0.0,
+            -1.5,
+            1.5,
+            100.0,
+            99.99996,
+            1e-300,
+            -1e300,
+            f64::NAN,
+            42.0,
+        ];
+        for round in 0..200 {
+            let n = 1 + round % 37;
+            let index: Vec<Option<f64>> = (0..n)
+                .map(|_| match rng.random_range(0..4) {
+                    0 => None,
+                    1 => Some(pool[rng.random_range(0..pool.len())]),
+                    _ => Some(rng.random_range(-50.0..150.0)),
+                })
+                .collect();
+            // Codes with repeats, so members of one code keep their order.
+            let codes: Vec<String> = (0..n)
+                .map(|_| format!("v{}", rng.random_range(0..9)))
+                .collect();
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            let members: Vec<usize> = (0..n).filter(|_| rng.random_bool(0.9)).collect();
+            assert_eq!(
+                competition_ranks(&index, &members, &codes),
+                ranks_by_comparing(&index, &members, &codes),
+                "round {round}: {index:?} {codes:?}"
+            );
+        }
+    }
 
     #[test]
     fn medians_by_hand() {

@@ -14,14 +14,20 @@
 //! boundary.
 //! The draws come from one seeded ChaCha stream and are made before the
 //! runs, which then run on the machine's cores: same seed, same result,
-//! whatever the thread count.
+//! whatever the thread count. Runs are taken in batches; within a batch
+//! the runs of one variant are aggregated together, unit by unit, each
+//! unit's index in every run to the bit what aggregating that run alone
+//! gives (`aggregate::root_for_runs`); the units are split over the
+//! cores, then the runs are ranked on them, then the units' percentiles.
+
+use std::ops::Range;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::aggregate::{self as engine, Prepared, Tree, Weights};
-use super::method::{Aggregation, CapTier, Uncertainty};
-use super::rank::{RankUncertainty, Tier, competition_ranks};
+use super::method::{Aggregation, CapTier, Normalisation, Uncertainty};
+use super::rank::{RankUncertainty, TieOrder, Tier, competition_ranks_in};
 
 /// What the simulation needs from the nominal scoring.
 #[derive(Debug)]
@@ -47,7 +53,15 @@ pub struct Model<'a> {
 
 /// One run's ranks and tiers per unit.
 type Run = (Vec<u32>, Vec<Tier>);
-type RunResult = Result<Run, String>;
+
+/// The runs of a batch that share a variant (normalisation and
+/// aggregation): their numbers in the batch and their weights.
+struct Group {
+    variant: usize,
+    aggregation: usize,
+    runs: Vec<usize>,
+    weights: engine::RunWeights,
+}
 
 /// One run's draws.
 #[derive(Debug, Clone)]
@@ -60,7 +74,7 @@ struct Draw {
 /// Leaf scores for one normalisation alternative and one aggregation.
 fn variant(
     model: &Model,
-    alternative: super::method::Normalisation,
+    alternative: Normalisation,
     geometric: bool,
 ) -> Vec<Option<Vec<Option<f64>>>> {
     model
@@ -92,6 +106,56 @@ fn variant(
         .collect()
 }
 
+/// Units a thread takes at a time.
+const BLOCK: usize = 512;
+/// Runs whose indices are held at once (for 20,000 units, 32 MB).
+const BATCH: usize = 100;
+
+/// Leaf scores unit by unit (`[u * leaves + leaf]`), so that a unit's
+/// are read together.
+fn by_unit(scores: &[Option<Vec<Option<f64>>>], units: usize, leaves: usize) -> Vec<Option<f64>> {
+    let mut out = vec![None; units * leaves];
+    for (i, column) in scores.iter().enumerate() {
+        if let Some(column) = column {
+            for (u, &x) in column.iter().enumerate().take(units) {
+                out[u * leaves + i] = x;
+            }
+        }
+    }
+    out
+}
+
+/// `f` of every item on up to `threads` threads, in the items' order.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> Result<R, String> + Sync,
+) -> Result<Vec<R>, String> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chunk = items.len().div_ceil(threads.max(1));
+    let f = &f;
+    let parts: Vec<Result<Vec<R>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a Monte Carlo thread panicked".into()))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
 /// Runs the simulation; `None` for units not ranked.
 pub fn simulate(
     model: &Model,
@@ -102,12 +166,25 @@ pub fn simulate(
     if runs == 0 || units == 0 {
         return Ok(vec![None; units]);
     }
-    let mut variants = Vec::new();
-    for &norm in &settings.normalisations {
-        for &agg in &settings.aggregations {
-            variants.push(variant(model, norm, agg == Aggregation::Geometric));
-        }
-    }
+    // Each variant's leaf scores.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let combinations: Vec<(Normalisation, bool)> = settings
+        .normalisations
+        .iter()
+        .flat_map(|&norm| {
+            settings
+                .aggregations
+                .iter()
+                .map(move |&agg| (norm, agg == Aggregation::Geometric))
+        })
+        .collect();
+    let leaves = model.tree.leaves.len();
+    let variants = in_parallel(&combinations, threads, |&(norm, geometric)| {
+        Ok(by_unit(&variant(model, norm, geometric), units, leaves))
+    })?;
+    let variant_of = |d: &Draw| d.normalisation * settings.aggregations.len() + d.aggregation;
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let s = settings.weight_spread;
     let factor = |rng: &mut ChaCha8Rng| {
@@ -142,22 +219,44 @@ pub fn simulate(
         .collect();
 
     let members: Vec<usize> = (0..units).filter(|&u| model.ranked[u]).collect();
-    let run = |d: &Draw| -> RunResult {
-        let v = d.normalisation * settings.aggregations.len() + d.aggregation;
-        let agg = engine::aggregate(
-            model.tree,
-            &variants[v],
-            units,
-            Some(&d.weights),
-            Some(settings.aggregations[d.aggregation]),
-        )?;
-        let root = model.tree.root();
-        let index: Vec<Option<f64>> = (0..units)
-            .map(|u| agg.values[root][u].filter(|_| model.ranked[u]))
-            .collect();
+    let tie_order = TieOrder::by_code(&members, &model.codes);
+    let children = model.tree.children();
+    let blocks: Vec<Range<usize>> = (0..units)
+        .step_by(BLOCK)
+        .map(|a| a..(a + BLOCK).min(units))
+        .collect();
+
+    // The index of one block of units in each run of a batch, the runs
+    // taken together by variant (their leaf scores are the same), unit
+    // by unit.
+    let block_index =
+        |block: &Range<usize>, groups: &[Group]| -> Result<Vec<Vec<Option<f64>>>, String> {
+            let runs_in_batch: usize = groups.iter().map(|g| g.runs.len()).sum();
+            let mut out = vec![Vec::with_capacity(block.len()); runs_in_batch];
+            let mut scratch = engine::RunScratch::default();
+            for g in groups {
+                for u in block.clone() {
+                    let root = engine::root_for_runs(
+                        model.tree,
+                        &children,
+                        &variants[g.variant][u * leaves..(u + 1) * leaves],
+                        u,
+                        &g.weights,
+                        Some(settings.aggregations[g.aggregation]),
+                        &mut scratch,
+                    )?;
+                    for (&r, &x) in g.runs.iter().zip(root) {
+                        out[r].push(x);
+                    }
+                }
+            }
+            Ok(out)
+        };
+    // One run's ranks and tiers from its index.
+    let rank = |index: &Vec<Option<f64>>| -> Run {
         let mut ranks = vec![0u32; units];
         let mut tiers = vec![Tier::InsufficientData; units];
-        for (u, r) in competition_ranks(&index, &members, &model.codes) {
+        for (u, r) in competition_ranks_in(index, &tie_order) {
             ranks[u] = r;
             let at_rank = model
                 .tier_at_rank
@@ -166,55 +265,79 @@ pub fn simulate(
                 .unwrap_or(Tier::InsufficientData);
             tiers[u] = model.vetoes[u].iter().fold(at_rank, |t, &c| t.capped(c));
         }
-        Ok((ranks, tiers))
+        (ranks, tiers)
     };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(runs);
-    let chunk = runs.div_ceil(threads);
-    let results: Vec<Result<Vec<Run>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = draws
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(run).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("a Monte Carlo thread panicked".into()))
-            })
-            .collect()
-    });
-    let mut ranks: Vec<Vec<u32>> = vec![Vec::with_capacity(runs); units];
-    let mut kept = vec![0usize; units];
-    for part in results {
-        for (r, t) in part? {
-            for &u in &members {
-                ranks[u].push(r[u]);
-                if t[u] == model.nominal[u] {
-                    kept[u] += 1;
+
+    let mut all: Vec<Run> = Vec::with_capacity(runs);
+    for batch in draws.chunks(BATCH) {
+        // The batch's runs by variant, in the order drawn.
+        let mut groups: Vec<Group> = Vec::new();
+        for v in 0..variants.len() {
+            let runs: Vec<usize> = (0..batch.len())
+                .filter(|&r| variant_of(&batch[r]) == v)
+                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            groups.push(Group {
+                variant: v,
+                aggregation: v % settings.aggregations.len(),
+                weights: engine::RunWeights::of(runs.iter().map(|&r| &batch[r].weights)),
+                runs,
+            });
+        }
+        // Per block (in parallel over blocks), per run: the index.
+        let by_block = in_parallel(&blocks, threads, |b| block_index(b, &groups))?;
+        let mut index: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(units); batch.len()];
+        for block in by_block {
+            for (run, values) in index.iter_mut().zip(block) {
+                run.extend(values);
+            }
+        }
+        for run in &mut index {
+            for (x, &ranked) in run.iter_mut().zip(model.ranked) {
+                if !ranked {
+                    *x = None;
                 }
             }
         }
+        // Per run (in parallel over runs): ranks and tiers.
+        all.extend(in_parallel(&index, threads, |i| Ok(rank(i)))?);
     }
-    Ok((0..units)
-        .map(|u| {
-            if !model.ranked[u] {
-                return None;
+    // Per block of units (in parallel over blocks): the percentiles of
+    // each unit's ranks over the runs, and how often it kept its tier.
+    let per_block = in_parallel(&blocks, threads, |block| {
+        let mut ranks: Vec<Vec<u32>> = vec![Vec::with_capacity(runs); block.len()];
+        let mut kept = vec![0usize; block.len()];
+        for (r, t) in &all {
+            for (k, u) in block.clone().enumerate() {
+                ranks[k].push(r[u]);
+                if t[u] == model.nominal[u] {
+                    kept[k] += 1;
+                }
             }
-            let r = &mut ranks[u];
-            r.sort_unstable();
-            let p = tier_probability(kept[u], runs);
-            Some(RankUncertainty {
-                median: nearest_rank(r, 0.5),
-                p05: nearest_rank(r, 0.05),
-                p95: nearest_rank(r, 0.95),
-                tier_probability: p,
-                uncertain: p < settings.certain_at,
+        }
+        Ok(block
+            .clone()
+            .zip(ranks)
+            .zip(kept)
+            .map(|((u, mut r), kept)| {
+                if !model.ranked[u] {
+                    return None;
+                }
+                r.sort_unstable();
+                let p = tier_probability(kept, runs);
+                Some(RankUncertainty {
+                    median: nearest_rank(&r, 0.5),
+                    p05: nearest_rank(&r, 0.05),
+                    p95: nearest_rank(&r, 0.95),
+                    tier_probability: p,
+                    uncertain: p < settings.certain_at,
+                })
             })
-        })
-        .collect())
+            .collect::<Vec<_>>())
+    })?;
+    Ok(per_block.into_iter().flatten().collect())
 }
 
 fn tier_probability(kept: usize, runs: usize) -> f64 {
