@@ -185,38 +185,7 @@ pub fn simulate(
         Ok(by_unit(&variant(model, norm, geometric), units, leaves))
     })?;
     let variant_of = |d: &Draw| d.normalisation * settings.aggregations.len() + d.aggregation;
-    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-    let s = settings.weight_spread;
-    let factor = |rng: &mut ChaCha8Rng| {
-        if s > 0.0 {
-            rng.random_range(1.0 - s..=1.0 + s)
-        } else {
-            1.0
-        }
-    };
-    let draws: Vec<Draw> = (0..runs)
-        .map(|_| {
-            let normalisation = rng.random_range(0..settings.normalisations.len());
-            let aggregation = rng.random_range(0..settings.aggregations.len());
-            let leaf = model
-                .weights
-                .leaf
-                .iter()
-                .map(|w| w * factor(&mut rng))
-                .collect();
-            let node = model
-                .weights
-                .node
-                .iter()
-                .map(|w| w * factor(&mut rng))
-                .collect();
-            Draw {
-                normalisation,
-                aggregation,
-                weights: Weights { leaf, node },
-            }
-        })
-        .collect();
+    let draws = draw(model, settings);
 
     let members: Vec<usize> = (0..units).filter(|&u| model.ranked[u]).collect();
     let tie_order = TieOrder::by_code(&members, &model.codes);
@@ -304,12 +273,60 @@ pub fn simulate(
         // Per run (in parallel over runs): ranks and tiers.
         all.extend(in_parallel(&index, threads, |i| Ok(rank(i)))?);
     }
-    // Per block of units (in parallel over blocks): the percentiles of
-    // each unit's ranks over the runs, and how often it kept its tier.
-    let per_block = in_parallel(&blocks, threads, |block| {
+    percentiles(model, settings, &all, &blocks, threads)
+}
+
+/// Every run's draws, from one seeded stream, before any run.
+fn draw(model: &Model, settings: &Uncertainty) -> Vec<Draw> {
+    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+    let s = settings.weight_spread;
+    let factor = |rng: &mut ChaCha8Rng| {
+        if s > 0.0 {
+            rng.random_range(1.0 - s..=1.0 + s)
+        } else {
+            1.0
+        }
+    };
+    (0..settings.runs)
+        .map(|_| {
+            let normalisation = rng.random_range(0..settings.normalisations.len());
+            let aggregation = rng.random_range(0..settings.aggregations.len());
+            let leaf = model
+                .weights
+                .leaf
+                .iter()
+                .map(|w| w * factor(&mut rng))
+                .collect();
+            let node = model
+                .weights
+                .node
+                .iter()
+                .map(|w| w * factor(&mut rng))
+                .collect();
+            Draw {
+                normalisation,
+                aggregation,
+                weights: Weights { leaf, node },
+            }
+        })
+        .collect()
+}
+
+/// Per unit, from all runs' ranks and tiers: the percentiles of its ranks
+/// and how often it kept its published tier; computed per block of units
+/// in parallel over the blocks.
+fn percentiles(
+    model: &Model,
+    settings: &Uncertainty,
+    all: &[Run],
+    blocks: &[Range<usize>],
+    threads: usize,
+) -> Result<Vec<Option<RankUncertainty>>, String> {
+    let runs = settings.runs;
+    let per_block = in_parallel(blocks, threads, |block| {
         let mut ranks: Vec<Vec<u32>> = vec![Vec::with_capacity(runs); block.len()];
         let mut kept = vec![0usize; block.len()];
-        for (r, t) in &all {
+        for (r, t) in all {
             for (k, u) in block.clone().enumerate() {
                 ranks[k].push(r[u]);
                 if t[u] == model.nominal[u] {
