@@ -67,8 +67,17 @@ pub(super) fn num(x: Option<f64>, decimals: usize) -> String {
     x.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
 }
 
+/// A table cell's `data-sort` value: the number to 7 significant digits,
+/// written as short as it reads back (`167.8832`, not
+/// `167.8832116788321`). Order is kept (rounding is monotone); numbers
+/// that differ only past the 7th digit sort as equal, finer than any cell
+/// shows. On a 20,000-village report this is some 2 KB a village page.
 pub(super) fn sort_key(x: Option<f64>) -> String {
-    x.map(|x| format!("{x}")).unwrap_or_default()
+    x.map(|x| {
+        let rounded = format!("{x:.6e}");
+        rounded.parse::<f64>().map_or(rounded, |r| format!("{r}"))
+    })
+    .unwrap_or_default()
 }
 
 #[derive(Debug, Serialize)]
@@ -293,5 +302,25 @@ impl Charts<'_> {
                 .map(|_| format!("{}charts/{name}.png", self.prefix)),
             svg_file: format!("{}charts/{name}.svg", self.prefix),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_key;
+
+    #[test]
+    fn sort_keys_are_short_and_keep_the_order() {
+        assert_eq!(sort_key(Some(167.883_211_678_832_1)), "167.8832");
+        assert_eq!(sort_key(Some(20_000.0)), "20000");
+        assert_eq!(sort_key(Some(0.011_811_023_622_047_244)), "0.01181102");
+        assert_eq!(sort_key(Some(0.0)), "0");
+        assert_eq!(sort_key(Some(-2.5)), "-2.5");
+        assert_eq!(sort_key(None), "");
+        let keys: Vec<f64> = (0..4000)
+            .map(|i| f64::from(i - 2000) * 0.013_7 + 1e-9 * f64::from(i % 7))
+            .map(|x| sort_key(Some(x)).parse().unwrap())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]));
     }
 }

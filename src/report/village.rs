@@ -283,7 +283,7 @@ fn indicator_row(l: &Layout, v: usize, k: usize) -> IndicatorRow {
         score: unless_masked(num(cell.normalised, 1)),
         score_sort: unless_masked(sort_key(cell.normalised)),
         contribution: contribution(format!("{:.2}", cell.contribution)),
-        contribution_sort: contribution(format!("{}", cell.contribution)),
+        contribution_sort: contribution(sort_key(Some(cell.contribution))),
         status,
     }
 }
