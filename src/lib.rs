@@ -7,7 +7,7 @@
 //! the floors below it (README's "Code map"; `tests/architecture.rs`
 //! checks it):
 //! - ground: [`error`], [`period`], [`digest`], [`contract`] (the input
-//!   tables); then [`model`] (villages, the data-point table, indicator
+//!   tables), [`parallel`] (work over the cores); then [`model`] (villages, the data-point table, indicator
 //!   values) and [`engine`] (the framework-free scoring engine);
 //! - configuration: [`framework`] (indicators/ and sql/), [`catalog`];
 //! - stages: [`ingest`] → [`datapoints`] → [`indicators`] → [`scoring`] →
@@ -34,6 +34,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod model;
 pub mod outputs;
+pub mod parallel;
 pub mod period;
 pub mod pipeline;
 pub mod precomputed;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// do not import each other.
 const LAYERS: &[&[&str]] = &[
     // Ground floor: no import from the crate.
-    &["error", "period", "digest", "contract"],
+    &["error", "period", "digest", "contract", "parallel"],
     // The domain's shared types.
     &["model"],
     // The framework-free scoring engine.

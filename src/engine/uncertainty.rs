@@ -58,7 +58,6 @@ type Run = (Vec<u32>, Vec<Tier>);
 /// aggregation): their numbers in the batch and their weights.
 struct Group {
     variant: usize,
-    aggregation: usize,
     runs: Vec<usize>,
     weights: engine::RunWeights,
 }
@@ -131,29 +130,12 @@ fn in_parallel<T: Sync, R: Send>(
     threads: usize,
     f: impl Fn(&T) -> Result<R, String> + Sync,
 ) -> Result<Vec<R>, String> {
-    if items.is_empty() {
-        return Ok(Vec::new());
-    }
-    let chunk = items.len().div_ceil(threads.max(1));
-    let f = &f;
-    let parts: Vec<Result<Vec<R>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("a Monte Carlo thread panicked".into()))
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(items.len());
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+    crate::parallel::in_chunks(
+        items,
+        threads,
+        |part| part.iter().map(&f).collect(),
+        || "a Monte Carlo thread panicked".into(),
+    )
 }
 
 /// Runs the simulation; `None` for units not ranked.
@@ -167,9 +149,7 @@ pub fn simulate(
         return Ok(vec![None; units]);
     }
     // Each variant's leaf scores.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let threads = crate::parallel::cores();
     let combinations: Vec<(Normalisation, bool)> = settings
         .normalisations
         .iter()
@@ -211,7 +191,7 @@ pub fn simulate(
                         &variants[g.variant][u * leaves..(u + 1) * leaves],
                         u,
                         &g.weights,
-                        Some(settings.aggregations[g.aggregation]),
+                        Some(settings.aggregations[g.variant % settings.aggregations.len()]),
                         &mut scratch,
                     )?;
                     for (&r, &x) in g.runs.iter().zip(root) {
@@ -250,7 +230,6 @@ pub fn simulate(
             }
             groups.push(Group {
                 variant: v,
-                aggregation: v % settings.aggregations.len(),
                 weights: engine::RunWeights::of(runs.iter().map(|&r| &batch[r].weights)),
                 runs,
             });

@@ -22,33 +22,15 @@ use crate::model::CellStatus;
 /// the chart files written.
 pub(super) fn write_all(dir: &Path, l: &Layout) -> Result<Vec<(String, u64)>> {
     let order = &l.standings.order;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    let chunk = order.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<(String, u64)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = order
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || write_part(dir, l, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::Internal {
-                        context: "writing the village pages".into(),
-                        message: "a page-writing thread panicked".into(),
-                    })
-                })
-            })
-            .collect()
-    });
-    let mut written = Vec::new();
-    for r in results {
-        written.extend(r?);
-    }
-    Ok(written)
+    crate::parallel::in_chunks(
+        order,
+        crate::parallel::cores().clamp(1, 8),
+        |part| write_part(dir, l, part),
+        || Error::Internal {
+            context: "writing the village pages".into(),
+            message: "a page-writing thread panicked".into(),
+        },
+    )
 }
 
 /// Writes the pages (and their charts) of the villages `part`.
