@@ -6,27 +6,31 @@
 --   new_kin            approved in the quarter
 --   active_kin         active in the quarter (start before its end, end null or on/after its start)
 --   active_kin_unfiled active in the quarter and kin_filed = false
+-- Every quarter of the run at once: the kin pairs are made per quarter
+-- (the quarters table), and the quarter is a group key, so the assistance
+-- rolls are read once for all quarters.
 -- Feeds data points: asst_kin_new, asst_kin_active, asst_kin_unfiled
-SELECT a.village_code,
-       SUM(CASE WHEN a.approved_date >= $quarter_start
-                 AND a.approved_date < $quarter_end THEN 1 ELSE 0 END) AS new_kin,
-       SUM(CASE WHEN a.start_date < $quarter_end
-                 AND (a.end_date IS NULL OR a.end_date >= $quarter_start)
+SELECT k.quarter, a.village_code,
+       SUM(CASE WHEN a.approved_date >= k.quarter_start
+                 AND a.approved_date < k.quarter_end THEN 1 ELSE 0 END) AS new_kin,
+       SUM(CASE WHEN a.start_date < k.quarter_end
+                 AND (a.end_date IS NULL OR a.end_date >= k.quarter_start)
                 THEN 1 ELSE 0 END) AS active_kin,
-       SUM(CASE WHEN a.start_date < $quarter_end
-                 AND (a.end_date IS NULL OR a.end_date >= $quarter_start)
+       SUM(CASE WHEN a.start_date < k.quarter_end
+                 AND (a.end_date IS NULL OR a.end_date >= k.quarter_start)
                  AND a.kin_filed = false
                 THEN 1 ELSE 0 END) AS active_kin_unfiled
-FROM assistance a
-JOIN (
-    SELECT DISTINCT c.village_code, r.related_id
+FROM (
+    SELECT DISTINCT q.quarter, q.quarter_start, q.quarter_end, c.village_code, r.related_id
     FROM cadres c
     JOIN relations r ON r.person_id = c.person_id
+    JOIN quarters q
+      ON c.term_start < q.quarter_end
+     AND (c.term_end IS NULL OR c.term_end >= q.quarter_start)
     WHERE r.relation IN ('spouse', 'parent', 'child', 'sibling', 'in_law', 'other_kin')
-      AND c.term_start < $quarter_end
-      AND (c.term_end IS NULL OR c.term_end >= $quarter_start)
 ) k
+JOIN assistance a
   ON k.village_code = a.village_code
  AND k.related_id = a.person_id
 WHERE a.program IN ('dibao', 'tekun')
-GROUP BY a.village_code
+GROUP BY k.quarter, a.village_code

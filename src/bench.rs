@@ -73,21 +73,31 @@ pub async fn stage(
     datapoints::compute_quarters(&ctx, &aggregates, &ingested, &list, plan).await?;
     let aggregate_ms = started.elapsed().as_secs_f64() * 1e3;
     let compiled = datapoints::compile_for(&framework, list.len(), plan).len();
-    let files = framework
+    let files: BTreeSet<&str> = framework
         .datapoints
         .iter()
         .filter_map(|d| match &d.spec {
             DataPointSpec::Sql { file, .. } => Some(file.as_str()),
             _ => None,
         })
-        .collect::<BTreeSet<_>>()
-        .len();
+        .collect();
+    // A file that reads the quarters table runs once for all quarters.
+    let all_at_once = files
+        .iter()
+        .filter(|f| {
+            framework
+                .sql
+                .get(**f)
+                .is_some_and(|sql| reads_quarters(&ctx, sql))
+        })
+        .count();
+    let files = files.len();
     Ok(StageTiming {
         ingest_ms,
         stage_ms,
         aggregate_ms,
         quarters: list.len(),
-        queries: compiled + files * list.len(),
+        queries: compiled + all_at_once + (files - all_at_once) * list.len(),
         aggregate_queries: compiled,
         aggregate_datapoints: framework
             .datapoints
@@ -286,6 +296,45 @@ struct Export {
     queries: Vec<ExportedQuery>,
 }
 
+/// Whether an SQL text reads the data-point stage's quarters table.
+fn reads_quarters(ctx: &SessionContext, sql: &str) -> bool {
+    datapoints::tables_read(ctx, sql)
+        .is_ok_and(|r| r.iter().any(|t| t == datapoints::QUARTERS_TABLE))
+}
+
+/// `sql` with the quarters table of `quarter` alone written in as its
+/// first common table expression, so DuckDB runs it without the table
+/// (and beside the analyst script's own `quarters`).
+fn with_quarters_table(sql: &str, quarter: Quarter) -> String {
+    let columns: Vec<String> = std::iter::once(format!("'{quarter}' AS quarter"))
+        .chain(
+            datapoints::quarter_dates(quarter)
+                .iter()
+                .map(|(name, d)| format!("DATE '{d}' AS {name}")),
+        )
+        .collect();
+    let cte = format!(
+        "{} AS (SELECT {})",
+        datapoints::QUARTERS_TABLE,
+        columns.join(", ")
+    );
+    // After the leading comments: a WITH of the file's own gains one more
+    // expression, otherwise the query gains a WITH.
+    let mut body = 0;
+    for line in sql.split_inclusive('\n') {
+        let l = line.trim();
+        if !l.is_empty() && !l.starts_with("--") {
+            break;
+        }
+        body += line.len();
+    }
+    let (comments, query) = sql.split_at(body);
+    match query.get(..4).filter(|w| w.eq_ignore_ascii_case("with")) {
+        Some(_) => format!("{comments}WITH {cte},{}", &query[4..]),
+        None => format!("{comments}WITH {cte}\n{query}"),
+    }
+}
+
 /// Writes the stage's SQL for `quarter` (fused plan), the parameters each
 /// query uses and where each table's Parquet is, as JSON, for the
 /// benchmark to run the same SQL in DuckDB.
@@ -305,6 +354,7 @@ pub fn export_for_duckdb(
     for p in &framework.parameters {
         values.insert(p.id.clone(), serde_json::json!({ "number": p.value }));
     }
+    let ctx = SessionContext::new();
     let queries = stage_sql(&framework, Plan::Fused)
         .into_iter()
         .map(|(name, sql)| {
@@ -319,6 +369,11 @@ pub fn export_for_duckdb(
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
+            let sql = if reads_quarters(&ctx, &sql) {
+                with_quarters_table(&sql, quarter)
+            } else {
+                sql
+            };
             ExportedQuery { name, sql, params }
         })
         .collect();

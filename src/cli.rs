@@ -122,6 +122,14 @@ pub struct RunArgs {
     /// report.html, village pages or charts.
     #[arg(long, conflicts_with_all = ["lang", "public", "village_png"])]
     pub no_report: bool,
+    /// The validation cache: tables whose files, catalog settings and
+    /// framework are unchanged since a run that used it are not validated
+    /// again. Default <parent of --out>/.qinglian-cache (reports/.qinglian-cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Validate every table, reading and writing no validation cache.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
 }
 
 /// `qinglian validate`.

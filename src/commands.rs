@@ -43,6 +43,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The validation cache's directory beside the output directory.
+const CACHE_DIR: &str = ".qinglian-cache";
+
 /// `qinglian run`: score, rank and report one quarter (or `--explain`).
 fn run_assessment(args: RunArgs) -> Result<ExitCode> {
     if args.explain {
@@ -50,6 +53,20 @@ fn run_assessment(args: RunArgs) -> Result<ExitCode> {
         print!("{}", pipeline::explain(&fw));
         return Ok(ExitCode::SUCCESS);
     }
+    let cache = if args.no_cache {
+        None
+    } else {
+        Some(args.cache.unwrap_or_else(|| {
+            let parent = args
+                .out
+                .as_deref()
+                .and_then(Path::parent)
+                .filter(|p| !p.as_os_str().is_empty());
+            parent
+                .unwrap_or_else(|| Path::new(if args.out.is_some() { "." } else { "reports" }))
+                .join(CACHE_DIR)
+        }))
+    };
     let opts = RunOptions {
         data_dir: args.input.data.data,
         catalog: args.input.data.catalog,
@@ -64,6 +81,7 @@ fn run_assessment(args: RunArgs) -> Result<ExitCode> {
             village_png: args.village_png,
         },
         no_report: args.no_report,
+        cache,
     };
     let started = Instant::now();
     let outcome = runtime()?.block_on(pipeline::run(&opts))?;
@@ -241,6 +259,8 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         memory_limit: None,
         report: ReportOptions::default(),
         no_report: true,
+        // Calibration validates what it measures, every time.
+        cache: None,
     };
     let rt = runtime()?;
     let assessed = rt.block_on(pipeline::assess(&opts(

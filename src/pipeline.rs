@@ -44,6 +44,10 @@ pub struct RunOptions {
     /// pages, charts or report tables, and only the previous quarter scored
     /// (for the ranking's change columns), not the whole trend window.
     pub no_report: bool,
+    /// A validation cache directory (`ingest::cache`): tables whose files
+    /// and settings are unchanged since a run that used it are not
+    /// validated again. None: every table is validated.
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -58,6 +62,7 @@ impl Default for RunOptions {
             memory_limit: None,
             report: ReportOptions::default(),
             no_report: false,
+            cache: None,
         }
     }
 }
@@ -108,7 +113,7 @@ pub async fn validate(data_dir: &Path, catalog: Option<&Path>) -> Result<Ingeste
 /// data point file.
 pub fn explain(framework: &Framework) -> String {
     let mut out = String::new();
-    out.push_str("-- Parameters bound at run time: $quarter_start, $quarter_end (exclusive), $quarter_last, $previous_start, $trailing_start\n\n");
+    out.push_str("-- Parameters bound at run time: $quarter_start, $quarter_end (exclusive), $quarter_last, $previous_start, $trailing_start, $year_start; an SQL file that reads the quarters table (quarter and the same bounds as columns, one row per quarter of the run) runs once for every quarter\n\n");
     for c in datapoints::compile(framework) {
         out.push_str(&format!(
             "-- source {}: {} data points in one scan\n{};\n\n",
@@ -141,7 +146,11 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
     let ctx = context(opts.threads, opts.memory_limit)?;
     let started = std::time::Instant::now();
-    let ingested = ingest::ingest(&ctx, &catalog).await?;
+    let cache = opts
+        .cache
+        .as_deref()
+        .map(|dir| ingest::ValidationCache::new(dir, &framework.hash));
+    let ingested = ingest::ingest_cached(&ctx, &catalog, cache.as_ref()).await?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         tables = ingested.tables.iter().filter(|t| t.is_present()).count(),

@@ -954,3 +954,112 @@ fn problems_carry_their_kind_file_and_key_path() {
         "{msg}"
     );
 }
+
+/// A framework's SQL files computed for `quarters` on the hand-computed
+/// district.
+fn quarter_tables(
+    fw: &Path,
+    quarters: &[&str],
+) -> qinglian::error::Result<Vec<qinglian::model::DataPointTable>> {
+    let f = Framework::load(fw).unwrap();
+    block_on(qinglian::datapoints::check(&f))?;
+    let d = common::handcalc::handcalc_district();
+    let catalog = qinglian::catalog::Catalog::load(d.path(), None).unwrap();
+    let ctx = datafusion::prelude::SessionContext::new();
+    let quarters: Vec<qinglian::period::Quarter> =
+        quarters.iter().map(|q| q.parse().unwrap()).collect();
+    block_on(async {
+        let ing = qinglian::ingest::ingest(&ctx, &catalog).await.unwrap();
+        qinglian::datapoints::compute_quarters(
+            &ctx,
+            &f,
+            &ing,
+            &quarters,
+            qinglian::datapoints::Plan::Fused,
+        )
+        .await
+    })
+}
+
+#[test]
+fn a_file_over_every_quarter_gives_what_its_per_quarter_twin_gives() {
+    let (_dir, fw) = framework_with_sql_files(&[
+        (
+            "per_quarter.sql",
+            "SELECT village_code, COUNT(*) AS value FROM petitions WHERE received_date >= $quarter_start AND received_date < $quarter_end GROUP BY village_code",
+        ),
+        (
+            "every_quarter.sql",
+            "SELECT q.quarter, p.village_code, COUNT(*) AS value FROM petitions p JOIN quarters q ON p.received_date >= q.quarter_start AND p.received_date < q.quarter_end GROUP BY q.quarter, p.village_code",
+        ),
+    ]);
+    let tables = quarter_tables(&fw, &["2026Q3", "2026Q2", "2025Q3"]).unwrap();
+    let mut counted = 0.0;
+    for t in &tables {
+        assert_eq!(t.values["s0"], t.values["s1"], "{}", t.quarter);
+        counted += t.values["s1"].iter().flatten().sum::<f64>();
+    }
+    assert!(counted >= 3.0, "too few petitions to tell: {counted}");
+}
+
+#[test]
+fn a_file_over_every_quarter_must_return_its_quarter_and_bind_no_quarter_parameter() {
+    let (_dir, fw) = framework_with_sql_files(&[
+        (
+            "both.sql",
+            "SELECT q.quarter, p.village_code, COUNT(*) AS value FROM petitions p CROSS JOIN quarters q WHERE p.received_date < $quarter_end GROUP BY q.quarter, p.village_code",
+        ),
+        (
+            "no_quarter.sql",
+            "SELECT v.village_code, COUNT(*) AS value FROM villages v CROSS JOIN quarters q GROUP BY v.village_code",
+        ),
+        (
+            "good.sql",
+            "SELECT q.quarter, v.village_code, 1 AS value FROM villages v CROSS JOIN quarters q",
+        ),
+    ]);
+    let err = quarter_tables(&fw, &["2026Q3"]).unwrap_err();
+    let problems = problems_of(&err);
+    assert_problems(
+        problems,
+        &[
+            (
+                ProblemKind::Sql,
+                Some("sql/both.sql"),
+                None,
+                "reads the quarters table and uses $quarter_end",
+            ),
+            (
+                ProblemKind::Sql,
+                Some("sql/no_quarter.sql"),
+                None,
+                "reads the quarters table but returns no `quarter` column",
+            ),
+        ],
+    );
+    assert!(
+        !problems.iter().any(|p| p.to_string().contains("good.sql")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_file_over_every_quarter_gives_one_row_per_quarter_and_village_of_its_quarters() {
+    for (sql, message) in [
+        (
+            "SELECT q.quarter, v.village_code, 1 AS value FROM villages v CROSS JOIN quarters q UNION ALL SELECT q.quarter, v.village_code, 2 FROM villages v CROSS JOIN quarters q",
+            "returns more than one row for one quarter and village_code; GROUP BY quarters.quarter, village_code",
+        ),
+        (
+            "SELECT '1999Q1' AS quarter, v.village_code, 1 AS value FROM villages v CROSS JOIN quarters q",
+            "returns quarter '1999Q1', which is not in the quarters table (2026Q3, 2026Q2)",
+        ),
+    ] {
+        let (_dir, fw) = framework_with_sql_files(&[("f.sql", sql)]);
+        let err = quarter_tables(&fw, &["2026Q3", "2026Q2"]).unwrap_err();
+        assert_problems(
+            problems_of(&err),
+            &[(ProblemKind::Sql, Some("sql/f.sql"), None, message)],
+        );
+    }
+}

@@ -359,3 +359,211 @@ async fn rejects_show_the_text_that_failed_to_cast() {
         "{text}"
     );
 }
+
+// The validation cache (`run --cache DIR`): a re-run takes the validation
+// of every unchanged table from it and writes the same outputs.
+
+/// The committed samples copied into `dir/data` (so a test can edit them)
+/// and options that run them with the cache `dir/cache` into `dir/<out>`.
+fn cached_samples(dir: &std::path::Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    copy_dir(&repo().join("data-samples"), &data);
+    data
+}
+
+/// [`cached_samples`] and their cache `dir/cache`, filled by a run into
+/// `dir/<out>`.
+fn primed(dir: &std::path::Path, out: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let data = cached_samples(dir);
+    let cache = dir.join("cache");
+    block_on(qinglian::pipeline::run(&cached_run(
+        &data,
+        Some(&cache),
+        &dir.join(out),
+    )))
+    .unwrap();
+    (data, cache)
+}
+
+fn cached_run(
+    data: &std::path::Path,
+    cache: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> qinglian::pipeline::RunOptions {
+    qinglian::pipeline::RunOptions {
+        data_dir: data.to_path_buf(),
+        no_report: true,
+        cache: cache.map(std::path::Path::to_path_buf),
+        ..samples(out)
+    }
+}
+
+/// Which present tables took their validation from the cache.
+fn from_cache(opts: &qinglian::pipeline::RunOptions) -> (Vec<String>, Vec<String>) {
+    let a = block_on(qinglian::pipeline::assess(opts)).unwrap();
+    let present = a.ingested.tables.iter().filter(|t| t.is_present());
+    let (hit, miss): (Vec<_>, Vec<_>) = present.partition(|t| t.from_cache);
+    (
+        hit.into_iter().map(|t| t.table.clone()).collect(),
+        miss.into_iter().map(|t| t.table.clone()).collect(),
+    )
+}
+
+/// Every output file of a `--no-report` run but the manifest (which
+/// carries the run's time), by name.
+fn outputs(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    files_under(out)
+        .into_iter()
+        .filter(|f| f.file_name().unwrap() != "manifest.json")
+        .map(|f| {
+            let name = f.strip_prefix(out).unwrap().display().to_string();
+            (name, std::fs::read(&f).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_rerun_takes_every_unchanged_table_from_the_cache_with_the_same_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = cached_samples(dir.path());
+    let cache = dir.path().join("cache");
+    let cold = cached_run(&data, Some(&cache), &dir.path().join("cold"));
+    let (hit, miss) = from_cache(&cold);
+    assert!(hit.is_empty(), "an empty cache has nothing: {hit:?}");
+    assert!(miss.len() >= 6, "{miss:?}");
+    block_on(qinglian::pipeline::run(&cold)).unwrap();
+    // The CSV sources (petitions, cases) are read from temporary columnar
+    // copies, whose paths must not enter the key.
+    let warm = cached_run(&data, Some(&cache), &dir.path().join("warm"));
+    let (hit, miss) = from_cache(&warm);
+    assert!(
+        miss.is_empty(),
+        "every table unchanged, yet validated: {miss:?}"
+    );
+    assert!(hit.contains(&"petitions".to_string()), "{hit:?}");
+    block_on(qinglian::pipeline::run(&warm)).unwrap();
+    let none = cached_run(&data, None, &dir.path().join("none"));
+    block_on(qinglian::pipeline::run(&none)).unwrap();
+    let expected = outputs(&dir.path().join("none"));
+    assert!(
+        expected.iter().any(|(f, _)| f.starts_with("rejects")),
+        "the samples have rejected rows, so the cached rejects are checked: {:?}",
+        expected.iter().map(|(f, _)| f).collect::<Vec<_>>()
+    );
+    assert!(outputs(&dir.path().join("cold")) == expected);
+    assert!(outputs(&dir.path().join("warm")) == expected);
+    // The manifest differs in its run_at only.
+    let manifest = |d: &str| {
+        let text = std::fs::read_to_string(dir.path().join(d).join("manifest.json")).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v.as_object_mut().unwrap().remove("run_at");
+        v
+    };
+    assert_eq!(manifest("warm"), manifest("none"));
+}
+
+#[test]
+fn a_changed_file_is_validated_again_and_only_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, cache) = primed(dir.path(), "before");
+    // Next quarter's extract of the petitions: one more row, here a copy
+    // of the last (itself a rejected row, so the rejects change too).
+    let csv = data.join("信访件.csv");
+    let mut bytes = std::fs::read(&csv).unwrap();
+    let body = &bytes[..bytes.len() - 2];
+    let last = body.iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    let row = bytes[last..].to_vec();
+    bytes.extend_from_slice(&row);
+    std::fs::write(&csv, bytes).unwrap();
+    let after = cached_run(&data, Some(&cache), &dir.path().join("after"));
+    let (hit, miss) = from_cache(&after);
+    assert_eq!(miss, ["petitions"], "taken from the cache: {hit:?}");
+    block_on(qinglian::pipeline::run(&after)).unwrap();
+    let none = cached_run(&data, None, &dir.path().join("none"));
+    block_on(qinglian::pipeline::run(&none)).unwrap();
+    assert!(outputs(&dir.path().join("after")) == outputs(&dir.path().join("none")));
+    let rejects = |d: &str| {
+        let f = dir.path().join(d).join("rejects/petitions.csv");
+        std::fs::read_to_string(f).unwrap().lines().count()
+    };
+    assert_eq!(rejects("after"), rejects("before") + 1);
+}
+
+#[test]
+fn another_framework_or_catalog_misses_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, cache) = primed(dir.path(), "first");
+    // Any change of the framework changes its hash.
+    let framework = dir.path().join("reweighted/indicators");
+    copy_dir(&repo().join("indicators"), &framework);
+    copy_dir(&repo().join("sql"), &dir.path().join("reweighted/sql"));
+    let toml = framework.join("framework.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\n# reweighted\n")).unwrap();
+    let other = qinglian::pipeline::RunOptions {
+        framework_dir: framework,
+        ..cached_run(&data, Some(&cache), &dir.path().join("second"))
+    };
+    let (hit, _) = from_cache(&other);
+    assert!(hit.is_empty(), "another framework, yet taken: {hit:?}");
+    // A catalog setting of one table misses that table alone.
+    let catalog = data.join("catalog.toml");
+    let text = std::fs::read_to_string(&catalog).unwrap();
+    std::fs::write(
+        &catalog,
+        text.replace(
+            "[sources.cadres]\n",
+            "[sources.cadres]\nnormalise = { case = false }\n",
+        ),
+    )
+    .unwrap();
+    let (_, miss) = from_cache(&cached_run(&data, Some(&cache), &dir.path().join("third")));
+    assert_eq!(miss, ["cadres"]);
+}
+
+#[test]
+fn an_unreadable_entry_is_validated_again_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = cached_samples(dir.path());
+    let cache = dir.path().join("cache");
+    let opts = cached_run(&data, Some(&cache), &dir.path().join("out"));
+    block_on(qinglian::pipeline::run(&opts)).unwrap();
+    let entries = files_under(&cache);
+    assert!(entries.len() >= 6, "{entries:?}");
+    for e in &entries {
+        let bytes = std::fs::read(e).unwrap();
+        std::fs::write(e, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    let (hit, _) = from_cache(&opts);
+    assert!(hit.is_empty(), "a truncated entry was taken: {hit:?}");
+    let (_, miss) = from_cache(&opts);
+    assert!(miss.is_empty(), "the entries were not replaced: {miss:?}");
+}
+
+#[test]
+fn two_runs_can_share_a_cache_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = cached_samples(dir.path());
+    let cache = dir.path().join("cache");
+    let runs: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let opts = cached_run(&data, Some(&cache), &dir.path().join(name));
+            std::thread::spawn(move || block_on(qinglian::pipeline::run(&opts)).map(|_| ()))
+        })
+        .collect();
+    for r in runs {
+        r.join().unwrap().unwrap();
+    }
+    assert!(outputs(&dir.path().join("a")) == outputs(&dir.path().join("b")));
+    let (_, miss) = from_cache(&cached_run(&data, Some(&cache), &dir.path().join("c")));
+    assert!(miss.is_empty(), "{miss:?}");
+    let stray: Vec<_> = files_under(&cache)
+        .into_iter()
+        .filter(|f| f.extension().is_none_or(|e| e != "parquet"))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "temporary files left in the cache: {stray:?}"
+    );
+}

@@ -210,13 +210,29 @@ fn every_link_resolves_and_nothing_is_fetched() {
                 );
             }
         }
-        // The page's chart font is the report's copy.
-        let font = html
+        // The page's style (one shared file) declares the chart font, the
+        // report's copy, relative to itself.
+        let style = links
+            .iter()
+            .find(|l| l.ends_with("assets/report.css"))
+            .unwrap_or_else(|| panic!("{} links no style", page.display()));
+        let css_file = dir.join(style);
+        let css = read(&css_file);
+        let font = css
             .split("src: url(\"")
             .nth(1)
             .and_then(|r| r.split('"').next())
-            .unwrap_or_else(|| panic!("{} declares no chart font", page.display()));
-        assert!(dir.join(font).is_file(), "{}: {font}", page.display());
+            .unwrap_or_else(|| panic!("{} declares no chart font", css_file.display()));
+        assert!(
+            css_file.parent().unwrap().join(font).is_file(),
+            "{}: {font}",
+            css_file.display()
+        );
+        assert!(
+            links.iter().any(|l| l.ends_with("assets/report.js")),
+            "{} has no table script",
+            page.display()
+        );
         // Only the SVG namespace names a URL.
         let urls = html.matches("http://").count() + html.matches("https://").count();
         let namespaces = html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count();
@@ -357,9 +373,9 @@ fn the_public_edition_hides_small_petition_counts() {
             let row = |html: &str| {
                 let at = html.find(&format!("<code>{id}</code>")).unwrap();
                 let end = at + html[at..].find("</tr>").unwrap();
-                // The raw value is the first numeric cell after the name.
+                // The raw value is the first cell after the name.
                 let cell = &html[at..end];
-                let v = cell.find("<td class=\"n\"").unwrap();
+                let v = cell.find("<td").unwrap();
                 let close = v + cell[v..].find("</td>").unwrap();
                 let open = v + cell[v..].find('>').unwrap() + 1;
                 cell[open..close].to_string()
@@ -377,8 +393,9 @@ fn the_public_edition_hides_small_petition_counts() {
                 // given for it in the explanations.
                 let at = after.find(&format!("<code>{id}</code>")).unwrap();
                 let whole = &after[at..at + after[at..].find("</tr>").unwrap()];
+                // Raw value, the two medians, score, contribution, status.
                 let numbers: Vec<&str> = whole
-                    .split("<td class=\"n\"")
+                    .split("<td")
                     .skip(1)
                     .map(|c| {
                         let open = c.find('>').unwrap() + 1;

@@ -6,7 +6,11 @@
 //!   the quarter's parameters bound (`$quarter_start`, …);
 //! - `file <name>.sql` runs a data-point file of the default framework's
 //!   `sql/` directory the same way;
-//! - `quarter 2026Q2` changes the quarter bound (default 2026Q3);
+//! - `quarter 2026Q2` changes the quarter bound (default 2026Q3), and the
+//!   `quarters` table to that quarter alone;
+//! - `quarters 2026Q3 2026Q2` sets the `quarters` table that files
+//!   computing every quarter at once read (the pipeline's, for those
+//!   quarters);
 //! - `parameter <id> <value>` sets a framework parameter (bound as `$id`;
 //!   the default framework's parameters are bound from the start).
 //!
@@ -23,7 +27,7 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
-use qinglian::datapoints::{framework_sql_options, parameters};
+use qinglian::datapoints::{QUARTERS_TABLE, framework_sql_options, parameters, quarters_batch};
 use qinglian::framework::{Framework, Parameter};
 use qinglian::period::Quarter;
 use sqllogictest::{DBOutput, DefaultColumnType};
@@ -35,17 +39,36 @@ struct Engine {
     rt: tokio::runtime::Runtime,
 }
 
+impl Engine {
+    /// The `quarters` table the pipeline registers for `quarters`.
+    fn set_quarters(&self, quarters: &[Quarter]) -> Result<(), DataFusionError> {
+        self.ctx.deregister_table(QUARTERS_TABLE)?;
+        self.ctx
+            .register_batch(QUARTERS_TABLE, quarters_batch(quarters))?;
+        Ok(())
+    }
+}
+
 impl sqllogictest::DB for Engine {
     type Error = DataFusionError;
     type ColumnType = DefaultColumnType;
 
     fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DataFusionError> {
         let sql = sql.trim();
+        if let Some(list) = sql.strip_prefix("quarters ") {
+            let quarters = list
+                .split_whitespace()
+                .map(|q| q.parse().map_err(|e| DataFusionError::Plan(format!("{e}"))))
+                .collect::<Result<Vec<Quarter>, _>>()?;
+            self.set_quarters(&quarters)?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
         if let Some(q) = sql.strip_prefix("quarter ") {
             self.quarter = q
                 .trim()
                 .parse()
                 .map_err(|e| DataFusionError::Plan(format!("{e}")))?;
+            self.set_quarters(&[self.quarter])?;
             return Ok(DBOutput::StatementComplete(0));
         }
         if let Some(rest) = sql.strip_prefix("parameter ") {
@@ -136,8 +159,10 @@ fn sqllogictest_files() {
     assert!(!files.is_empty());
     for f in files {
         let mut runner = sqllogictest::Runner::new(|| async {
+            let ctx = SessionContext::new();
+            ctx.register_batch(QUARTERS_TABLE, quarters_batch(&["2026Q3".parse().unwrap()]))?;
             Ok(Engine {
-                ctx: SessionContext::new(),
+                ctx,
                 quarter: "2026Q3".parse().unwrap(),
                 parameters: Framework::load(
                     &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("indicators"),

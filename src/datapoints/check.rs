@@ -1,7 +1,8 @@
 //! Checking a framework's queries before any data is read (for `validate`
 //! and before a run): every filter, compiled query and SQL file is planned
 //! against empty canonical tables, and each SQL file must read only the
-//! data contract's tables and return the columns its data points name.
+//! data contract's tables (and the quarters table) and return the columns
+//! its data points name.
 //! Also the SQL files with their data points ([`sql_files`]) and the
 //! tables an SQL text reads ([`tables_read`]), which running shares.
 
@@ -12,7 +13,7 @@ use datafusion::common::ParamValues;
 use datafusion::common::config::Dialect;
 use datafusion::prelude::SessionContext;
 
-use super::compile::{compile, parameters};
+use super::compile::{QUARTERS_TABLE, compile, parameters, quarters_batch};
 use super::run::planned;
 use crate::contract;
 use crate::error::{Error, FrameworkProblem, Result};
@@ -35,6 +36,8 @@ pub async fn check(framework: &Framework) -> Result<()> {
         crate::ingest::register_empty(&ctx, t)?;
     }
     let q = Quarter::new(2000, 1).expect("a valid quarter");
+    ctx.register_batch(QUARTERS_TABLE, quarters_batch(&[q]))
+        .map_err(Error::query("registering the quarters table"))?;
     let params = parameters(q, &framework.parameters);
     let mut problems = aggregate_problems(&ctx, framework, &params).await;
     for (file, sql, dps) in sql_files(framework) {
@@ -94,7 +97,8 @@ async fn aggregate_problems(
 }
 
 /// Problems with one SQL data point file: a table outside the data
-/// contract, a query that does not plan, or the wrong result columns.
+/// contract, a query that does not plan, or the wrong result columns; for
+/// a file that reads the quarters table, a quarter parameter too.
 async fn sql_file_problems(
     ctx: &SessionContext,
     file: &str,
@@ -102,9 +106,11 @@ async fn sql_file_problems(
     dps: &[SqlDataPoint<'_>],
     params: &ParamValues,
 ) -> Vec<String> {
-    let tables: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
+    let mut tables: Vec<&str> = contract::TABLES.iter().map(|t| t.name).collect();
+    tables.push(QUARTERS_TABLE);
     // Only the contract's tables: a file path, a URL or a name of the
     // engine's own is refused by name, before planning.
+    let mut quarter_keyed = false;
     if let Ok(reads) = tables_read(ctx, sql) {
         let foreign: Vec<&String> = reads
             .iter()
@@ -121,23 +127,51 @@ async fn sql_file_problems(
                 tables.join(", ")
             )];
         }
+        quarter_keyed = reads_quarters(&reads);
+    }
+    if quarter_keyed {
+        let bound: Vec<String> = crate::framework::placeholders(sql)
+            .into_iter()
+            .filter(|p| crate::framework::PERIOD_PARAMETERS.contains(&p.as_str()))
+            .map(|p| format!("${p}"))
+            .collect();
+        if !bound.is_empty() {
+            return vec![format!(
+                "sql/{file}: reads the {QUARTERS_TABLE} table and uses {}; a file computes either every quarter at once (join {QUARTERS_TABLE}, use its columns {QUARTERS_TABLE}.quarter_start, …, return `quarter`) or one quarter (the parameters), not both",
+                bound.join(", ")
+            )];
+        }
     }
     match plan(ctx, sql, params).await {
         Err(e) => vec![format!("sql/{file}: {}", first_line(&e))],
-        Ok(schema) => check_sql_schema(file, &schema, dps),
+        Ok(schema) => check_sql_schema(file, &schema, dps, quarter_keyed),
     }
 }
 
-/// Problems with the columns an SQL data point file returns.
+/// Whether an SQL file that reads `reads` computes every quarter at once:
+/// it reads the [`QUARTERS_TABLE`].
+pub(super) fn reads_quarters(reads: &[String]) -> bool {
+    reads.iter().any(|t| t == QUARTERS_TABLE)
+}
+
+/// Problems with the columns an SQL data point file returns; a
+/// `quarter_keyed` one must return `quarter` too.
 pub(super) fn check_sql_schema(
     file: &str,
     schema: &Schema,
     dps: &[SqlDataPoint<'_>],
+    quarter_keyed: bool,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     if schema.index_of("village_code").is_err() {
         problems.push(format!(
             "sql/{file}: returns no `village_code` column (it returns {})",
+            field_names(schema)
+        ));
+    }
+    if quarter_keyed && schema.index_of("quarter").is_err() {
+        problems.push(format!(
+            "sql/{file}: reads the {QUARTERS_TABLE} table but returns no `quarter` column (it returns {}); select {QUARTERS_TABLE}.quarter and GROUP BY it with village_code",
             field_names(schema)
         ));
     }

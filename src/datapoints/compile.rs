@@ -4,6 +4,11 @@
 //! source's data points for every quarter in one scan ([`compile_for`]).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Date32Array, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
 
 use datafusion::common::{ParamValues, ScalarValue};
 
@@ -38,6 +43,33 @@ pub fn quarter_dates(quarter: Quarter) -> [(&'static str, chrono::NaiveDate); 6]
         ("trailing_start", quarter.offset(-4).start()),
         ("year_start", quarter.offset(-3).start()),
     ]
+}
+
+/// The table an SQL data point file reads to compute every quarter of the
+/// run at once: one row per quarter, its name (`quarter`, e.g. `2026Q3`)
+/// and its bounds under the names of the quarter parameters
+/// (`quarter_start`, `quarter_end`, …).
+pub const QUARTERS_TABLE: &str = "quarters";
+
+/// The [`QUARTERS_TABLE`] of `quarters`.
+pub fn quarters_batch(quarters: &[Quarter]) -> RecordBatch {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date");
+    let day = |d: chrono::NaiveDate| i32::try_from((d - epoch).num_days()).unwrap_or(i32::MAX);
+    let mut fields = vec![Field::new("quarter", DataType::Utf8, false)];
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(StringArray::from_iter_values(
+        quarters.iter().map(ToString::to_string),
+    ))];
+    for (i, (name, _)) in quarter_dates(Quarter::new(2000, 1).expect("a quarter"))
+        .iter()
+        .enumerate()
+    {
+        fields.push(Field::new(*name, DataType::Date32, false));
+        columns.push(Arc::new(Date32Array::from_iter_values(
+            quarters.iter().map(|q| day(quarter_dates(*q)[i].1)),
+        )));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .expect("the quarters table's columns match its schema")
 }
 
 /// The named parameters bound to every framework query: the quarter's

@@ -1,8 +1,9 @@
 //! Data points: the framework's raw measurements per village for the
 //! assessed quarter and the quarters before it that the run scores.
 //! Aggregate data points of one source compile into one query for all
-//! those quarters (one scan per source); SQL data points run their file
-//! once per quarter. The queries run concurrently. The quarters' bounds are
+//! those quarters (one scan per source); an SQL data point file that reads
+//! the `quarters` table runs once for all of them (the quarter a group
+//! key), any other once per quarter. The queries run concurrently. The quarters' bounds are
 //! bound as named parameters, never pasted into SQL.
 //!
 //! The stage's entry points are [`compute`] and [`compute_quarters`] (run
@@ -33,8 +34,8 @@ mod villages;
 
 pub use check::{check, tables_read};
 pub use compile::{
-    CompiledSource, Plan, QUARTER_PARAMETERS, compile, compile_for, parameters, parameters_of,
-    quarter_dates, shift_quarter_parameters,
+    CompiledSource, Plan, QUARTER_PARAMETERS, QUARTERS_TABLE, compile, compile_for, parameters,
+    parameters_of, quarter_dates, quarters_batch, shift_quarter_parameters,
 };
 pub use run::{compute, compute_quarters, framework_sql_options};
 pub use villages::read_villages;

@@ -1,5 +1,6 @@
 //! Running the stage: [`compute_quarters`] makes one job of each compiled
-//! query and one of each SQL file per quarter, runs the jobs concurrently
+//! query, one of each SQL file that reads the quarters table and one of
+//! each other SQL file per quarter, runs the jobs concurrently
 //! with what they share ([`Env`]), and reads their result columns into one
 //! [`DataPointTable`] per quarter. How many partitions a query may run in
 //! depends on whether its result could depend on the order rows arrive in
@@ -15,8 +16,12 @@ use datafusion::common::ParamValues;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 
-use super::check::{SqlDataPoint, SqlFile, check_sql_schema, sql_files, tables_read};
-use super::compile::{CompiledSource, Plan, compile_for, parameters, parameters_of};
+use super::check::{
+    SqlDataPoint, SqlFile, check_sql_schema, reads_quarters, sql_files, tables_read,
+};
+use super::compile::{
+    CompiledSource, Plan, QUARTERS_TABLE, compile_for, parameters, parameters_of, quarters_batch,
+};
 use super::villages::read_villages;
 use super::window_quarters;
 use crate::contract;
@@ -156,7 +161,25 @@ async fn run_query(
             "one partition: the result could depend on row order, or memory is limited"
         );
     }
-    df.collect().await.map_err(Error::query(context))
+    if !tracing::enabled!(tracing::Level::TRACE) {
+        return df.collect().await.map_err(Error::query(context));
+    }
+    // At trace level (`QINGLIAN_LOG=qinglian=trace`), every query's
+    // physical plan with its operators' rows and times, for tuning SQL.
+    let task = df.task_ctx();
+    let plan = df
+        .create_physical_plan()
+        .await
+        .map_err(Error::query(context))?;
+    let batches = datafusion::physical_plan::collect(plan.clone(), std::sync::Arc::new(task))
+        .await
+        .map_err(Error::query(context))?;
+    let shown =
+        datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan.as_ref())
+            .indent(true)
+            .to_string();
+    tracing::trace!(context, "the query's plan, with metrics:\n{shown}");
+    Ok(batches)
 }
 
 /// Computes every data point of the framework for `quarter`.
@@ -174,8 +197,9 @@ pub async fn compute(
 enum Job<'a> {
     /// A compiled source query, every quarter at once.
     Compiled(CompiledSource),
-    /// An SQL data point file for the `k`-th quarter.
-    Sql(SqlFile<'a>, usize),
+    /// An SQL data point file for the `k`-th quarter, or (none) for every
+    /// quarter at once when it reads the quarters table.
+    Sql(SqlFile<'a>, Option<usize>),
 }
 
 /// One data point's values for the `k`-th quarter back, with its
@@ -187,8 +211,9 @@ type JobResult = Vec<Column>;
 
 /// Computes every data point for each of `quarters` (the assessed quarter
 /// first, then earlier ones). Aggregate data points take one scan per
-/// source for all the quarters ([`compile_for`]); SQL files run once per
-/// quarter. The queries run concurrently, as many at a time as the session
+/// source for all the quarters ([`compile_for`]); SQL files that read the
+/// quarters table run once for all of them, others once per quarter. The
+/// queries run concurrently, as many at a time as the session
 /// has partitions (one at a time under a memory limit); results do not
 /// depend on the order they finish in.
 pub async fn compute_quarters(
@@ -207,7 +232,11 @@ pub async fn compute_quarters(
         .map(|(i, v)| (v.code.as_str(), i))
         .collect();
     let mut tables = builtin_tables(framework, &villages, quarters);
-    let jobs = jobs(framework, quarters.len(), plan);
+    ctx.deregister_table(QUARTERS_TABLE)
+        .map_err(Error::query("replacing the quarters table"))?;
+    ctx.register_batch(QUARTERS_TABLE, quarters_batch(quarters))
+        .map_err(Error::query("registering the quarters table"))?;
+    let jobs = jobs(ctx, framework, quarters.len(), plan);
     let env = Env {
         ctx,
         framework,
@@ -267,14 +296,25 @@ fn builtin_tables(
     tables
 }
 
-/// The stage's jobs: the compiled queries, then every SQL file per quarter.
-fn jobs(framework: &Framework, quarters: usize, plan: Plan) -> Vec<Job<'_>> {
+/// The stage's jobs: the compiled queries, then the SQL files that read
+/// the quarters table, then every other SQL file per quarter.
+fn jobs<'a>(
+    ctx: &SessionContext,
+    framework: &'a Framework,
+    quarters: usize,
+    plan: Plan,
+) -> Vec<Job<'a>> {
     let mut jobs: Vec<Job<'_>> = compile_for(framework, quarters, plan)
         .into_iter()
         .map(Job::Compiled)
         .collect();
+    // A file that does not parse runs per quarter, where running reports it.
+    let (all_at_once, per_quarter): (Vec<_>, Vec<_>) = sql_files(framework)
+        .into_iter()
+        .partition(|(_, sql, _)| tables_read(ctx, sql).is_ok_and(|r| reads_quarters(&r)));
+    jobs.extend(all_at_once.into_iter().map(|f| Job::Sql(f, None)));
     for k in 0..quarters {
-        jobs.extend(sql_files(framework).into_iter().map(|f| Job::Sql(f, k)));
+        jobs.extend(per_quarter.iter().map(|f| Job::Sql(f.clone(), Some(k))));
     }
     jobs
 }
@@ -429,10 +469,21 @@ impl Env<'_> {
         out
     }
 
-    /// One SQL file for the `k`-th quarter.
-    async fn sql_file(&self, (file, sql, dps): &SqlFile<'_>, k: usize) -> Result<JobResult> {
+    /// One SQL file for the `k`-th quarter, or (none) for every quarter.
+    async fn sql_file(
+        &self,
+        (file, sql, dps): &SqlFile<'_>,
+        k: Option<usize>,
+    ) -> Result<JobResult> {
         let framework = self.framework;
-        let context = format!("running sql/{file} for {}", self.quarters[k]);
+        let ks: Vec<usize> = match k {
+            Some(k) => vec![k],
+            None => (0..self.quarters.len()).collect(),
+        };
+        let context = match k {
+            Some(k) => format!("running sql/{file} for {}", self.quarters[k]),
+            None => format!("running sql/{file} for every quarter"),
+        };
         let reads = tables_read(self.ctx, sql).map_err(|e| Error::Framework {
             dir: framework.dir.clone(),
             problems: vec![FrameworkProblem::sql(format!("sql/{file}"), e.to_string())],
@@ -441,21 +492,30 @@ impl Env<'_> {
             .iter()
             .find(|t| self.ingested.report(t).is_some_and(|r| !r.is_present()));
         if let Some(t) = absent {
-            return Ok(dps
+            return Ok(ks
                 .iter()
-                .map(|(id, _, _)| {
-                    self.unavailable(k, id, Availability::SourceAbsent(t.to_string()))
+                .flat_map(|&k| {
+                    dps.iter().map(move |(id, _, _)| {
+                        self.unavailable(k, id, Availability::SourceAbsent(t.to_string()))
+                    })
                 })
                 .collect());
         }
         let (batches, schema) = self.run_sql_file(file, sql, dps, k, &context).await?;
-        let cols = self.sql_columns(file, dps, &batches, &schema, &context)?;
-        Ok(dps
+        let cols = self.sql_columns(file, dps, &batches, &schema, k, &context)?;
+        Ok(ks
             .iter()
             .zip(cols)
-            .map(|((id, _, _), col)| match self.uncovered(&reads, id, k) {
-                Some(source) => self.unavailable(k, id, Availability::NotCovered(source.into())),
-                None => (k, id.to_string(), col, Availability::Available),
+            .flat_map(|(&k, cols)| {
+                let reads = &reads;
+                dps.iter().zip(cols).map(move |((id, _, _), col)| {
+                    match self.uncovered(reads, id, k) {
+                        Some(source) => {
+                            self.unavailable(k, id, Availability::NotCovered(source.into()))
+                        }
+                        None => (k, id.to_string(), col, Availability::Available),
+                    }
+                })
             })
             .collect())
     }
@@ -472,24 +532,30 @@ impl Env<'_> {
             .map(|t| t.name)
     }
 
-    /// Runs an SQL file for the `k`-th quarter; its result and the schema,
-    /// checked against the columns its data points read.
+    /// Runs an SQL file for the `k`-th quarter (or every quarter); its
+    /// result and the schema, checked against the columns its data points
+    /// read.
     async fn run_sql_file(
         &self,
         file: &str,
         sql: &str,
         dps: &[SqlDataPoint<'_>],
-        k: usize,
+        k: Option<usize>,
         context: &str,
     ) -> Result<(Vec<RecordBatch>, SchemaRef)> {
         let framework = self.framework;
-        let quarter = self.quarters[k];
+        // A file over every quarter uses no quarter parameter (`check`).
+        let quarter = self.quarters[k.unwrap_or(0)];
         let started = std::time::Instant::now();
         let params = parameters(quarter, &framework.parameters);
         let batches = run_query(self.ctx, sql, &params, context, Partitions::Auto)
             .await
             .inspect(|_| {
-                tracing::info!(file = %file, %quarter, ms = started.elapsed().as_millis() as u64, "sql data point");
+                let ms = started.elapsed().as_millis() as u64;
+                match k {
+                    Some(_) => tracing::info!(file = %file, %quarter, ms, "sql data point"),
+                    None => tracing::info!(file = %file, quarters = self.quarters.len(), ms, "sql data point"),
+                }
             })
             .map_err(|e| match e {
                 Error::Query { source, .. } => Error::Framework {
@@ -513,7 +579,7 @@ impl Env<'_> {
                 std::sync::Arc::new(df.schema().as_arrow().clone())
             }
         };
-        let problems = check_sql_schema(file, &schema, dps);
+        let problems = check_sql_schema(file, &schema, dps, k.is_none());
         if !problems.is_empty() {
             return Err(Error::Framework {
                 dir: framework.dir.clone(),
@@ -526,43 +592,71 @@ impl Env<'_> {
         Ok((batches, schema))
     }
 
-    /// An SQL file's values of its data points by village: a village
-    /// without a row gets the data point's `missing`, one with two rows is
-    /// an error.
+    /// An SQL file's values of its data points by village, one set per
+    /// quarter computed (the `k`-th, or every quarter by its `quarter`
+    /// column): a village without a row gets the data point's `missing`,
+    /// one with two rows (in one quarter) is an error.
     fn sql_columns(
         &self,
         file: &str,
         dps: &[SqlDataPoint<'_>],
         batches: &[RecordBatch],
         schema: &SchemaRef,
+        k: Option<usize>,
         context: &str,
-    ) -> Result<Vec<Vec<Option<f64>>>> {
+    ) -> Result<Vec<Vec<Vec<Option<f64>>>>> {
         let (framework, n) = (self.framework, self.n);
+        let problem = |message: String| Error::Framework {
+            dir: framework.dir.clone(),
+            problems: vec![FrameworkProblem::sql(format!("sql/{file}"), message)],
+        };
         let vc = schema.index_of("village_code").unwrap_or(0);
+        let names: Vec<String> = self.quarters.iter().map(ToString::to_string).collect();
+        let sets = if k.is_some() { 1 } else { names.len() };
         let mut seen = BTreeSet::new();
-        let mut cols: Vec<Vec<Option<f64>>> = dps
+        let empty: Vec<Vec<Option<f64>>> = dps
             .iter()
             .map(|(_, _, missing)| vec![(*missing == Missing::Zero).then_some(0.0); n])
             .collect();
+        let mut cols = vec![empty; sets];
         for b in batches {
             let codes = strings(b, vc)?;
-            for code in &codes {
-                if !seen.insert(code.clone()) {
-                    return Err(Error::Framework {
-                        dir: framework.dir.clone(),
-                        problems: vec![FrameworkProblem::sql(
-                            format!("sql/{file}"),
-                            "returns more than one row for one village_code; GROUP BY village_code",
-                        )],
-                    });
+            let set: Vec<usize> = match k {
+                Some(_) => vec![0; codes.len()],
+                None => {
+                    let q = schema.index_of("quarter").unwrap_or(0);
+                    strings(b, q)?
+                        .iter()
+                        .map(|q| {
+                            names.iter().position(|n| n == q).ok_or_else(|| {
+                                problem(format!(
+                                    "returns quarter '{q}', which is not in the {QUARTERS_TABLE} table ({}); return {QUARTERS_TABLE}.quarter",
+                                    names.join(", ")
+                                ))
+                            })
+                        })
+                        .collect::<Result<_>>()?
+                }
+            };
+            for (code, &q) in codes.iter().zip(&set) {
+                if !seen.insert((q, code.clone())) {
+                    return Err(problem(match k {
+                        Some(_) => {
+                            "returns more than one row for one village_code; GROUP BY village_code"
+                                .into()
+                        }
+                        None => format!(
+                            "returns more than one row for one quarter and village_code; GROUP BY {QUARTERS_TABLE}.quarter, village_code"
+                        ),
+                    }));
                 }
             }
             for (j, (_, column, _)) in dps.iter().enumerate() {
                 let idx = schema.index_of(column).unwrap_or(0);
-                for (code, v) in codes.iter().zip(doubles(b, idx, context)?) {
+                for ((code, &q), v) in codes.iter().zip(&set).zip(doubles(b, idx, context)?) {
                     if let Some(&i) = self.index.get(code.as_str()) {
                         // A returned NULL is unavailable; only absent villages get `missing`.
-                        cols[j][i] = v;
+                        cols[q][j][i] = v;
                     }
                 }
             }

@@ -22,6 +22,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub mod cache;
 pub mod columns;
 mod ids;
 pub mod text;
@@ -31,6 +32,7 @@ use crate::contract::{Check, Column, Conversion, Kind, Table};
 use crate::digest::hex;
 use crate::error::{Error, Result, SchemaProblem};
 use crate::period::Quarter;
+pub use cache::{Validation, ValidationCache};
 
 /// Source dates outside these bounds are rejected as `out_of_range`.
 pub const EARLIEST_DATE: &str = "1949-10-01";
@@ -71,6 +73,10 @@ pub struct TableReport {
     /// steps with none are left out.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub normalised: BTreeMap<String, BTreeMap<&'static str, u64>>,
+    /// Whether the validation was taken from the validation cache (not in
+    /// the manifest, which is the same either way).
+    #[serde(skip)]
+    pub from_cache: bool,
 }
 
 impl TableReport {
@@ -175,8 +181,20 @@ struct Found<'a> {
     csv: Vec<text::PreparedCsv>,
 }
 
-/// Registers every canonical table of the catalog in `ctx`.
+/// Registers every canonical table of the catalog in `ctx`, validating
+/// every table.
 pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested> {
+    ingest_cached(ctx, catalog, None).await
+}
+
+/// [`ingest`], taking a table's validation from `cache` when neither its
+/// files nor anything else it depends on changed, and storing the
+/// validations it computes there.
+pub async fn ingest_cached(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    cache: Option<&ValidationCache>,
+) -> Result<Ingested> {
     columns::register(ctx);
     ids::register(ctx);
     let scratch = catalog
@@ -200,18 +218,50 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
     for loc in &catalog.tables {
         every_file.extend(list_files(loc)?);
     }
+    let (sender, hashes) = std::sync::mpsc::channel();
     let hashing = std::thread::spawn(move || {
-        every_file
-            .iter()
-            .map(|f| sha256_of(f))
-            .collect::<Result<Vec<String>>>()
+        for f in &every_file {
+            if sender.send(sha256_of(f)).is_err() {
+                return;
+            }
+        }
     });
+    let next_hash = || {
+        hashes.recv().unwrap_or_else(|_| {
+            Err(Error::Internal {
+                context: "hashing the input files".into(),
+                message: "the hashing thread stopped before hashing every file".into(),
+            })
+        })
+    };
     let found = locate(catalog, scratch.as_ref().map(|d| d.path()))?;
-    let mut tables = Vec::new();
+    let mut tables: Vec<TableReport> = Vec::new();
     let mut rejects = Vec::new();
-    for f in found {
+    for mut f in found {
         let started = std::time::Instant::now();
-        let (report, rejected) = ingest_table(ctx, f).await?;
+        // With a cache the table's key needs its hashes (and the villages'),
+        // so they are awaited first; without one they are taken after, and
+        // the hashing keeps running beside the validation.
+        let cached = match cache {
+            Some(cache) => {
+                for info in &mut f.infos {
+                    info.sha256 = next_hash()?;
+                }
+                let villages = tables
+                    .iter()
+                    .find(|t| t.table == "villages")
+                    .map(|t| t.files.as_slice());
+                Some((cache, villages))
+            }
+            None => None,
+        };
+        let hashed = cached.is_some();
+        let (mut report, rejected) = ingest_table(ctx, f, cached).await?;
+        if !hashed {
+            for info in &mut report.files {
+                info.sha256 = next_hash()?;
+            }
+        }
         tracing::debug!(
             table = report.table.as_str(),
             rows = report.rows_read,
@@ -221,19 +271,10 @@ pub async fn ingest(ctx: &SessionContext, catalog: &Catalog) -> Result<Ingested>
         tables.push(report);
         rejects.extend(rejected);
     }
-    let hashes = hashing.join().unwrap_or_else(|_| {
-        Err(Error::Internal {
-            context: "hashing the input files".into(),
-            message: "the hashing thread panicked".into(),
-        })
+    hashing.join().map_err(|_| Error::Internal {
+        context: "hashing the input files".into(),
+        message: "the hashing thread panicked".into(),
     })?;
-    let mut hashes = hashes.into_iter();
-    for file in tables.iter_mut().flat_map(|t| t.files.iter_mut()) {
-        file.sha256 = hashes.next().ok_or_else(|| Error::Internal {
-            context: "hashing the input files".into(),
-            message: "fewer hashes than input files".into(),
-        })?;
-    }
     Ok(Ingested {
         tables,
         rejects,
@@ -285,11 +326,15 @@ fn locate<'c>(catalog: &'c Catalog, scratch: Option<&Path>) -> Result<Vec<Found<
     Ok(found)
 }
 
-/// Stage 2 for one table: map, validate, register the canonical table;
-/// its report and its rejected rows.
+/// A table's validation cache and the villages' files (for its key).
+type CacheFor<'a> = Option<(&'a ValidationCache, Option<&'a [InputFile]>)>;
+
+/// Stage 2 for one table: map, validate (or take the validation from the
+/// cache), register the canonical table; its report and its rejected rows.
 async fn ingest_table(
     ctx: &SessionContext,
     found: Found<'_>,
+    cache: CacheFor<'_>,
 ) -> Result<(TableReport, Option<Rejects>)> {
     let Found {
         loc,
@@ -311,6 +356,7 @@ async fn ingest_table(
             rejected_by_reason: BTreeMap::new(),
             event_quarters: None,
             normalised: BTreeMap::new(),
+            from_cache: false,
         };
         return Ok((report, None));
     }
@@ -319,36 +365,47 @@ async fn ingest_table(
         csv: &csv,
     };
     let mapped = register_mapped(ctx, loc, &source, &[], &format!("__mapped_{}", t.name)).await?;
-    if let Some(id) = t.id {
-        let started = std::time::Instant::now();
-        ids::register_duplicates(ctx, t.name, id).await?;
-        tracing::debug!(
-            table = t.name,
-            ms = started.elapsed().as_millis() as u64,
-            "duplicate ids found"
-        );
-    }
-    // The validation is a view, never held in memory: it is scanned once
-    // for the counts, once more for the rejected rows when there are any,
-    // and the canonical table reads the Parquet again through the mapping,
-    // so memory stays bounded by DataFusion's pool whatever the size of
-    // the source.
+    let sql = validation_sql(t);
+    let keyed = cache.map(|(cache, villages)| {
+        let key = cache.key(&cache::KeyParts {
+            loc,
+            files: &infos,
+            villages: villages.filter(|_| t.has_village),
+            validation_sql: &sql,
+            mapping: &mapped.plan,
+        });
+        (cache, key)
+    });
     let validated = format!("__validated_{}", t.name);
-    let df = ctx
-        .sql(&validation_sql(t))
-        .await
-        .map_err(Error::query(format!("validating {}", t.name)))?;
-    ctx.register_table(&validated, df.into_view())
-        .map_err(Error::query("registering a validated table"))?;
-
-    let (by_reason, event_span, changes) =
-        validation_counts(ctx, t, &validated, &mapped.counters).await?;
-    let rows_rejected: u64 = by_reason.values().sum();
-    let batches = if rows_rejected > 0 {
-        collect_rejects(ctx, t, &validated, &mapped.from_text).await?
-    } else {
-        Vec::new()
+    let stored = keyed.as_ref().and_then(|(cache, key)| cache.load(key));
+    let from_cache = stored.is_some();
+    let validation = match stored {
+        Some(v) => {
+            tracing::info!(table = t.name, "validation taken from the cache");
+            // Reference tables without an id read their valid rows through
+            // the validation view.
+            if t.id.is_none() {
+                register_validated(ctx, t, &sql, &validated).await?;
+            }
+            v
+        }
+        None => {
+            let v = validate(ctx, t, &sql, &validated, &mapped).await?;
+            if let Some((cache, key)) = &keyed
+                && let Err(e) = cache.store(key, &v)
+            {
+                tracing::warn!(table = t.name, "the validation could not be cached: {e}");
+            }
+            v
+        }
     };
+    let Validation {
+        by_reason,
+        event_span,
+        changes,
+        rejects: batches,
+    } = validation;
+    let rows_rejected: u64 = by_reason.values().sum();
     // Text columns no value of which the normalisation changed are read as
     // they are by the canonical table, so its queries do not normalise
     // again what needs nothing.
@@ -386,8 +443,60 @@ async fn ingest_table(
         rejected_by_reason: by_reason,
         event_quarters: event_span,
         normalised: normalised(&mapped.counters, &changes),
+        from_cache,
     };
     Ok((report, rejects))
+}
+
+/// Registers `name`, the validation view of `t` (`sql`): its mapped rows
+/// with a `__reject` reason, null when the row is valid.
+async fn register_validated(ctx: &SessionContext, t: &Table, sql: &str, name: &str) -> Result<()> {
+    let df = ctx
+        .sql(sql)
+        .await
+        .map_err(Error::query(format!("validating {}", t.name)))?;
+    ctx.register_table(name, df.into_view())
+        .map_err(Error::query("registering a validated table"))?;
+    Ok(())
+}
+
+/// Validates `t`: finds its duplicate ids, registers the validation view
+/// `validated`, counts its rejected rows by reason and collects them.
+async fn validate(
+    ctx: &SessionContext,
+    t: &Table,
+    sql: &str,
+    validated: &str,
+    mapped: &Mapped,
+) -> Result<Validation> {
+    if let Some(id) = t.id {
+        let started = std::time::Instant::now();
+        ids::register_duplicates(ctx, t.name, id).await?;
+        tracing::debug!(
+            table = t.name,
+            ms = started.elapsed().as_millis() as u64,
+            "duplicate ids found"
+        );
+    }
+    // The validation is a view, never held in memory: it is scanned once
+    // for the counts, once more for the rejected rows when there are any,
+    // and the canonical table reads the Parquet again through the mapping,
+    // so memory stays bounded by DataFusion's pool whatever the size of
+    // the source.
+    register_validated(ctx, t, sql, validated).await?;
+    let (by_reason, event_span, changes) =
+        validation_counts(ctx, t, validated, &mapped.counters).await?;
+    let rejects = if by_reason.values().sum::<u64>() > 0 {
+        collect_rejects(ctx, t, validated, &mapped.from_text).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Validation {
+        by_reason,
+        event_span,
+        changes,
+        rejects,
+    })
 }
 
 /// The canonical table of `t`: its valid rows, the contract's columns.
@@ -745,6 +854,8 @@ struct Mapped {
     /// Columns cast from text: the rejects show their text as it arrived.
     from_text: Vec<&'static str>,
     counters: Vec<Counter>,
+    /// The view's plan, as text: part of the validation cache's key.
+    plan: String,
 }
 
 /// Registers `name`: the canonical names and types, a `__bad_<col>` flag
@@ -767,6 +878,7 @@ async fn register_mapped(
     let mut mapped = Mapped {
         from_text: Vec::new(),
         counters: Vec::new(),
+        plan: String::new(),
     };
     for c in t.columns {
         let src = loc.source_column(c.name);
@@ -835,6 +947,7 @@ async fn register_mapped(
     let view = df
         .select(exprs)
         .map_err(Error::query(format!("mapping the columns of {}", t.name)))?;
+    mapped.plan = view.logical_plan().display_indent().to_string();
     ctx.register_table(name, view.into_view())
         .map_err(Error::query("registering a mapped table"))?;
     Ok(mapped)

@@ -359,6 +359,16 @@ fn paint(color: Rgba, key: &str) -> String {
     }
 }
 
+/// A stroke's colour and width; SVG's default width, 1, left unsaid.
+fn stroke(color: Rgba, width: u32) -> String {
+    let paint = paint(color, "stroke");
+    if width == 1 {
+        paint
+    } else {
+        format!("{paint} stroke-width=\"{width}\"")
+    }
+}
+
 fn points(p: &[BackendCoord]) -> String {
     p.iter()
         .map(|(x, y)| format!("{x},{y}"))
@@ -388,6 +398,9 @@ impl Record {
         let (w, h) = self.size;
         let ops = self.ops.borrow();
         let mut body = String::new();
+        // Every shape says its own fill (or none), so the root's fill
+        // reaches the texts alone.
+        let root_fill = usual_text_fill(&ops);
         let mut i = 0;
         while i < ops.len() {
             // A run of opaque lines of one colour and width (a grid, the
@@ -400,17 +413,25 @@ impl Record {
                 i += run;
                 continue;
             }
+            // So is a run of opaque polylines (tick marks, axes, series).
+            let run = opaque_path_run(&ops[i..]);
+            if run > 1 {
+                svg_paths(&mut body, &ops[i..i + run]);
+                i += run;
+                continue;
+            }
             if let Op::Text { .. } = &ops[i] {
-                svg_text(&mut body, &ops[i]);
+                svg_text(&mut body, &ops[i], root_fill);
             } else {
                 svg_shape(&mut body, &ops[i]);
             }
             i += 1;
         }
         let mut out = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" font-family=\"{}\" xml:space=\"preserve\">\n<title>{}</title>\n",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" font-family=\"{}\"{} xml:space=\"preserve\">\n<title>{}</title>\n",
             xml(title),
             xml(font::WEB_FAMILIES),
+            root_fill.map_or(String::new(), |c| format!(" {}", paint(c, "fill"))),
             xml(title)
         );
         if let SvgFont::File(url) = font {
@@ -593,6 +614,53 @@ fn opaque_line_run(ops: &[Op]) -> usize {
         .count()
 }
 
+/// How many opaque polylines of the first one's colour and width `ops`
+/// begins with (0 when it begins with something else).
+fn opaque_path_run(ops: &[Op]) -> usize {
+    let Some(Op::Path { color, width, .. }) = ops.first() else {
+        return 0;
+    };
+    if color.alpha < 1.0 {
+        return 0;
+    }
+    ops.iter()
+        .take_while(
+            |op| matches!(op, Op::Path { color: c, width: w, .. } if c == color && w == width),
+        )
+        .count()
+}
+
+/// A run of polylines of one opaque colour and width as one `<path>`, each
+/// polyline a subpath (`M x y L x y x y …`), joined round as polylines are.
+fn svg_paths(body: &mut String, paths: &[Op]) {
+    let mut d = String::new();
+    let mut style = None;
+    for op in paths {
+        if let Op::Path {
+            points,
+            color,
+            width,
+        } = op
+        {
+            style.get_or_insert((*color, *width));
+            for (k, (x, y)) in points.iter().enumerate() {
+                let _ = match k {
+                    0 => write!(d, "M{x} {y}"),
+                    1 => write!(d, "L{x} {y}"),
+                    _ => write!(d, " {x} {y}"),
+                };
+            }
+        }
+    }
+    if let Some((color, width)) = style {
+        let _ = writeln!(
+            body,
+            "<path d=\"{d}\" fill=\"none\" {} stroke-linejoin=\"round\"/>",
+            stroke(color, width)
+        );
+    }
+}
+
 /// A run of lines of one opaque colour and width as one `<path>`, each
 /// line a subpath (`M x y` then `H`, `V` or `L` to its end).
 fn svg_lines(body: &mut String, lines: &[Op]) {
@@ -620,8 +688,8 @@ fn svg_lines(body: &mut String, lines: &[Op]) {
     if let Some((color, width)) = style {
         let _ = writeln!(
             body,
-            "<path d=\"{d}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
-            paint(color, "stroke")
+            "<path d=\"{d}\" fill=\"none\" {}/>",
+            stroke(color, width)
         );
     }
 }
@@ -644,12 +712,12 @@ fn svg_shape(body: &mut String, op: &Op) {
         } => {
             let _ = writeln!(
                 body,
-                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {} stroke-width=\"{width}\"/>",
+                "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {}/>",
                 from.0,
                 from.1,
                 to.0,
                 to.1,
-                paint(*color, "stroke")
+                stroke(*color, *width)
             );
         }
         Op::Rect {
@@ -672,8 +740,8 @@ fn svg_shape(body: &mut String, op: &Op) {
             } else {
                 let _ = writeln!(
                     body,
-                    "<rect x=\"{x}\" y=\"{y}\" width=\"{rw}\" height=\"{rh}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
-                    paint(*color, "stroke")
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{rw}\" height=\"{rh}\" fill=\"none\" {}/>",
+                    stroke(*color, *width)
                 );
             }
         }
@@ -684,9 +752,9 @@ fn svg_shape(body: &mut String, op: &Op) {
         } => {
             let _ = writeln!(
                 body,
-                "<polyline points=\"{}\" fill=\"none\" {} stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
+                "<polyline points=\"{}\" fill=\"none\" {} stroke-linejoin=\"round\"/>",
                 points(p),
-                paint(*color, "stroke")
+                stroke(*color, *width)
             );
         }
         Op::Circle {
@@ -705,8 +773,8 @@ fn svg_shape(body: &mut String, op: &Op) {
             } else {
                 let _ = writeln!(
                     body,
-                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" fill=\"none\" {} stroke-width=\"{width}\"/>",
-                    paint(*color, "stroke")
+                    "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" fill=\"none\" {}/>",
+                    stroke(*color, *width)
                 );
             }
         }
@@ -734,7 +802,7 @@ pub enum SvgFont<'a> {
 /// A text of a chart as one SVG `<text>`, appended to `body`: each
 /// character at the x the bundled font's layout gives it, so the text
 /// takes the same room as in the PNG whichever font draws it.
-fn svg_text(body: &mut String, op: &Op) {
+fn svg_text(body: &mut String, op: &Op, root_fill: Option<Rgba>) {
     let Op::Text {
         text,
         size,
@@ -755,18 +823,51 @@ fn svg_text(body: &mut String, op: &Op) {
     } else {
         format!(" rotate({deg})")
     };
-    let xs: Vec<String> = line.glyphs.iter().map(|g| f(dx + g.x)).collect();
+    // The colour the root declares is not said again.
+    let fill = if Some(*color) == root_fill {
+        String::new()
+    } else {
+        format!(" {}", paint(*color, "fill"))
+    };
+    // Unrotated text is placed by absolute coordinates, with no transform.
+    let (at, ox, oy) = if deg == 0 {
+        (String::new(), f64::from(pos.0), f64::from(pos.1))
+    } else {
+        (
+            format!(" transform=\"translate({},{}){rot}\"", pos.0, pos.1),
+            0.0,
+            0.0,
+        )
+    };
+    let xs: Vec<String> = line.glyphs.iter().map(|g| f(ox + dx + g.x)).collect();
     let _ = writeln!(
         body,
-        "<text transform=\"translate({},{}){rot}\" x=\"{}\" y=\"{}\" font-size=\"{}\" {}>{}</text>",
-        pos.0,
-        pos.1,
+        "<text{at} x=\"{}\" y=\"{}\" font-size=\"{}\"{fill}>{}</text>",
         xs.join(" "),
-        f(dy),
+        f(oy + dy),
         f(*size),
-        paint(*color, "fill"),
         xml(text)
     );
+}
+
+/// The colour most of a chart's texts are in (opaque; the first of equals
+/// in hex order), which its root declares once as the fill.
+fn usual_text_fill(ops: &[Op]) -> Option<Rgba> {
+    let mut counts: std::collections::BTreeMap<String, (usize, Rgba)> = Default::default();
+    for op in ops {
+        if let Op::Text { color, .. } = op
+            && color.alpha >= 1.0
+        {
+            counts.entry(color.hex()).or_insert((0, *color)).0 += 1;
+        }
+    }
+    let mut best: Option<(usize, Rgba)> = None;
+    for (n, c) in counts.into_values() {
+        if best.is_none_or(|(m, _)| n > m) {
+            best = Some((n, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -862,7 +963,7 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "<path d=\"M10 0V90M20 0V90M30 0V90M0 50H90M0 0L90 90\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1\"/>"
+                "<path d=\"M10 0V90M20 0V90M30 0V90M0 50H90M0 0L90 90\" fill=\"none\" stroke=\"#000000\"/>"
             ],
             "{svg}"
         );
@@ -872,6 +973,40 @@ mod tests {
             .expect("decodes")
             .to_rgb8();
         assert_eq!(img.get_pixel(20, 40).0, [0, 0, 0]);
+    }
+
+    #[test]
+    fn a_run_of_opaque_polylines_is_one_path_and_translucent_ones_stay_apart() {
+        // What plotters' tick marks and line series call: draw_path.
+        let (_, record) = canvas(100, 100);
+        let mut b = Recorder {
+            size: record.size,
+            ops: record.ops.clone(),
+        };
+        let black = BLACK;
+        b.draw_path([(5, 10), (10, 10)], &black).expect("path");
+        b.draw_path([(0, 0), (50, 40), (90, 0)], &black)
+            .expect("path");
+        let grey = RGBColor(128, 128, 128).mix(0.5);
+        b.draw_path([(0, 60), (90, 60)], &grey).expect("path");
+        b.draw_path([(0, 70), (90, 70)], &grey).expect("path");
+        // Another colour ends the run.
+        b.draw_path([(0, 80), (90, 80)], &RGBColor(255, 0, 0))
+            .expect("path");
+        let svg = record.svg("x", SvgFont::Page);
+        let paths: Vec<&str> = svg.lines().filter(|l| l.starts_with("<path ")).collect();
+        assert_eq!(
+            paths,
+            [
+                "<path d=\"M5 10L10 10M0 0L50 40 90 0\" fill=\"none\" stroke=\"#000000\" stroke-linejoin=\"round\"/>"
+            ],
+            "{svg}"
+        );
+        assert_eq!(svg.matches("<polyline ").count(), 3, "{svg}");
+        let img = image::load_from_memory(&record.png(1).expect("png"))
+            .expect("decodes")
+            .to_rgb8();
+        assert_eq!(img.get_pixel(7, 10).0, [0, 0, 0]);
     }
 
     #[test]

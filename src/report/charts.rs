@@ -19,6 +19,10 @@ pub type Drawn = Result<Record, Box<dyn std::error::Error>>;
 const WIDTH: u32 = 860;
 const TEXT: RGBColor = RGBColor(0x33, 0x33, 0x33);
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+/// The meshes' minor lines: not drawn. They were white on the white
+/// background, under everything else, so invisible, yet some 100 line
+/// segments in every chart's SVG.
+const NO_LINE: RGBAColor = TRANSPARENT;
 const BLUE_: RGBColor = RGBColor(0x1f, 0x5f, 0xa8);
 const GREY: RGBColor = RGBColor(0x9e, 0x9e, 0x9e);
 
@@ -154,7 +158,7 @@ pub fn distribution(
         .build_cartesian_2d(lo..hi, 0f64..(f64::from(top) * 1.15).ceil())?;
     chart
         .configure_mesh()
-        .light_line_style(WHITE)
+        .light_line_style(NO_LINE)
         .bold_line_style(GRID)
         .x_labels(((hi - lo) / 10.0) as usize + 1)
         .x_desc(x_desc)
@@ -222,7 +226,7 @@ fn rows_chart<'a>(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .light_line_style(WHITE)
+        .light_line_style(NO_LINE)
         .bold_line_style(GRID)
         .y_labels(n)
         .y_label_formatter(&|v| center_label(names, v, true))
@@ -424,7 +428,7 @@ pub fn trend(
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(WHITE)
+        .light_line_style(NO_LINE)
         .bold_line_style(GRID)
         .x_labels(q)
         .x_label_formatter(&|v| center_label(quarters, v, false))
@@ -499,7 +503,7 @@ pub fn movement(
         .build_cartesian_2d(top..0f64, top..0f64)?;
     chart
         .configure_mesh()
-        .light_line_style(WHITE)
+        .light_line_style(NO_LINE)
         .bold_line_style(GRID)
         .x_desc(x_desc)
         .y_desc(y_desc)
@@ -727,7 +731,7 @@ pub fn waterfall(
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(WHITE)
+        .light_line_style(NO_LINE)
         .bold_line_style(GRID)
         .x_labels(n)
         .x_label_formatter(&|v| center_label(&names, v, false))

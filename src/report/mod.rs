@@ -89,6 +89,26 @@ const TEMPLATES: [(&str, &str); 4] = [
     ),
 ];
 
+/// The style and the table script every page shares, written once into
+/// `assets/` rather than into each of the (up to tens of thousands of)
+/// pages.
+const ASSETS: [(&str, &str); 2] = [
+    (
+        "assets/report.css",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/templates/report.css"
+        )),
+    ),
+    (
+        "assets/report.js",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/templates/report.js"
+        )),
+    ),
+];
+
 const STRINGS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/reports/templates/strings.toml"
@@ -238,6 +258,10 @@ pub fn write(
     std::fs::write(&font_file, font::FONT_BYTES).map_err(Error::io("writing", &font_file))?;
     let license = dir.join("assets/fonts/LICENSE-Apache-2.0.txt");
     std::fs::write(&license, font::LICENSE).map_err(Error::io("writing", &license))?;
+    for (name, text) in ASSETS {
+        let file = dir.join(name);
+        std::fs::write(&file, text).map_err(Error::io("writing", &file))?;
+    }
     let cells = SmallCells::new(opts.public, framework.report.small_cell_k);
     let layout = Layout {
         a,
