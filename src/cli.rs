@@ -12,15 +12,30 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use qinglian::engine::{method, treatment::OutlierRule};
 use qinglian::period::Quarter;
 
+/// `--version`: qinglian's version and the data contract's it implements
+/// (`tests/cli.rs` checks it against `contract::CONTRACT_VERSION`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (data contract 1)");
+
 /// qinglian (清廉): the quarterly village integrity index.
 #[derive(Debug, Parser)]
-#[command(name = "qinglian", version, about, long_about = None)]
+#[command(name = "qinglian", version = VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Log more (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// How the log on standard error is written: text for people, or
+    /// json for batch jobs (one object per line, README "Logs").
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +64,85 @@ pub enum Command {
     Score(ScoreArgs),
     /// List the framework's indicators, or show one.
     Indicators(IndicatorsArgs),
+    /// The nodes of an Apache DataFusion Ballista cluster for `--cluster`:
+    /// one scheduler, any number of executors (docs/distributed.md).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Print a shell completion script: `qinglian completions bash >
+    /// /etc/bash_completion.d/qinglian` (also zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `qinglian man > qinglian.1`.
+    Man,
+}
+
+/// `qinglian cluster ...`: Ballista's processes, with Ballista's flag names.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// The scheduler: plans every query and hands its tasks to executors.
+    Scheduler(SchedulerArgs),
+    /// An executor: runs tasks; reads the data at the client's path.
+    Executor(ExecutorArgs),
+}
+
+/// `qinglian cluster scheduler`.
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_host: String,
+    /// Port for clients and executors (the df:// port).
+    #[arg(long, default_value_t = 50050)]
+    pub bind_port: u16,
+    /// The host name executors and clients reach this scheduler by.
+    #[arg(long, default_value = "localhost")]
+    pub external_host: String,
+    /// Seconds without a heartbeat after which an executor is lost and its
+    /// tasks rescheduled.
+    #[arg(long, default_value_t = 180)]
+    pub executor_timeout_seconds: u64,
+    /// How often lost executors are looked for, in seconds.
+    #[arg(long, default_value_t = 15)]
+    pub expire_dead_executor_interval_seconds: u64,
+}
+
+/// `qinglian cluster executor`.
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// The scheduler's host.
+    #[arg(long, default_value = "localhost")]
+    pub scheduler_host: String,
+    /// The scheduler's port.
+    #[arg(long, default_value_t = 50050)]
+    pub scheduler_port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_host: String,
+    /// The host name the scheduler and other executors reach this one by;
+    /// default what the scheduler sees.
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// Port of the Arrow Flight service (shuffle data).
+    #[arg(long, default_value_t = 50051)]
+    pub bind_port: u16,
+    /// Port of the gRPC service (tasks).
+    #[arg(long, default_value_t = 50052)]
+    pub bind_grpc_port: u16,
+    /// Tasks run at once; default the number of cores.
+    #[arg(long)]
+    pub concurrent_tasks: Option<usize>,
+    /// Directory for shuffle files; default a temporary directory.
+    #[arg(long)]
+    pub work_dir: Option<String>,
+    /// Memory for this executor's queries, e.g. 8G: operators spill to
+    /// --work-dir beyond it; default no limit.
+    #[arg(long, value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Seconds between heartbeats to the scheduler.
+    #[arg(long, default_value_t = 60)]
+    pub executor_heartbeat_interval_seconds: u64,
 }
 
 // ---------------------------------------------------------------------------
@@ -63,6 +157,16 @@ pub struct DataArgs {
     /// Source catalog; default <data>/catalog.toml when present.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
+}
+
+/// `--cluster`: where the queries run.
+#[derive(Debug, Args)]
+pub struct ClusterArg {
+    /// Run the queries on the Apache DataFusion Ballista cluster whose
+    /// scheduler is at df://HOST:PORT; every executor must read --data at
+    /// the same path (docs/distributed.md). Default: in this process.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 /// `--framework`: the indicator framework.
@@ -118,7 +222,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub village_png: bool,
     /// Scores and ranking only, for batch jobs: ranking.csv,
-    /// scores.parquet, weights.csv, rejects/ and manifest.json; no
+    /// ranking.xlsx, scores.parquet, weights.csv, rejects/ and
+    /// manifest.json; no
     /// report.html, village pages or charts.
     #[arg(long, conflicts_with_all = ["lang", "public", "village_png"])]
     pub no_report: bool,
@@ -130,6 +235,8 @@ pub struct RunArgs {
     /// Validate every table, reading and writing no validation cache.
     #[arg(long, conflicts_with = "cache")]
     pub no_cache: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArg,
 }
 
 /// `qinglian validate`.
@@ -140,6 +247,8 @@ pub struct ValidateArgs {
     /// Also write rejects/<table>.csv here.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArg,
 }
 
 /// `qinglian catalog ...`.
@@ -245,6 +354,8 @@ pub struct CalibrateArgs {
     /// Also write the comparison with the baseline as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArg,
 }
 
 /// `qinglian score`.
@@ -300,6 +411,13 @@ pub enum IndicatorsAction {
         /// Write it to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Write a copy of the default framework (indicators/ and sql/, with
+    /// their comments) into a directory, to start a district's own.
+    Init {
+        /// Directory to write into (created; must not hold a framework).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

@@ -16,8 +16,9 @@ use qinglian::report::ReportOptions;
 use qinglian::{Error, calibration, docs, precomputed};
 
 use crate::cli::{
-    BenchCommand, CalibrateArgs, CatalogCommand, CatalogInitArgs, Cli, Command, GenerateArgs,
-    GenerateFrameworkArgs, IndicatorsAction, IndicatorsArgs, RunArgs, ScoreArgs, ValidateArgs,
+    BenchCommand, CalibrateArgs, CatalogCommand, CatalogInitArgs, Cli, ClusterCommand, Command,
+    GenerateArgs, GenerateFrameworkArgs, IndicatorsAction, IndicatorsArgs, RunArgs, ScoreArgs,
+    ValidateArgs,
 };
 
 /// Runs the subcommand `cli` names; the exit code on success (`validate`
@@ -33,6 +34,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Score(args) => score(args),
         Command::Indicators(args) => indicators(args),
         Command::Bench(what) => bench(what),
+        Command::Cluster(role) => cluster(role),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "qinglian", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .context("writing the manual page")?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -82,9 +96,22 @@ fn run_assessment(args: RunArgs) -> Result<ExitCode> {
         },
         no_report: args.no_report,
         cache,
+        cluster: args.cluster.cluster,
     };
     let started = Instant::now();
     let outcome = runtime()?.block_on(pipeline::run(&opts))?;
+    tracing::info!(
+        target: "qinglian::summary",
+        quarter = %outcome.quarter,
+        villages = outcome.villages,
+        ranked = outcome.ranked,
+        rows_rejected = outcome.rows_rejected,
+        rejected_by_table = %serde_json::to_string(&outcome.rejected_by_table).unwrap_or_default(),
+        out_dir = %outcome.out_dir.display(),
+        ms = started.elapsed().as_millis() as u64,
+        exit_code = 0,
+        "run finished"
+    );
     println!(
         "{}: {} villages scored, {} ranked, {} rows rejected; wrote {} in {:.2} s",
         outcome.quarter,
@@ -102,6 +129,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode> {
     let ingested = runtime()?.block_on(pipeline::validate(
         &args.data.data,
         args.data.catalog.as_deref(),
+        args.cluster.cluster.as_deref(),
     ))?;
     println!(
         "{:<12} {:<8} {:>10} {:>10} {:>9}  reasons",
@@ -261,6 +289,7 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         no_report: true,
         // Calibration validates what it measures, every time.
         cache: None,
+        cluster: args.cluster.cluster.clone(),
     };
     let rt = runtime()?;
     let assessed = rt.block_on(pipeline::assess(&opts(
@@ -352,8 +381,23 @@ fn score_options(args: &ScoreArgs) -> Result<precomputed::Options> {
 /// write the framework's reference.
 fn indicators(args: IndicatorsArgs) -> Result<ExitCode> {
     let dir = args.framework.framework;
+    let action = args.action.unwrap_or(IndicatorsAction::List);
+    if let IndicatorsAction::Init { out } = &action {
+        let written = qinglian::framework::defaults::init(out)?;
+        let framework = out.join("indicators");
+        // What was written must load: the same checks as a run's.
+        Framework::load(&framework)?;
+        println!(
+            "wrote {} files of the default framework under {}; run with --framework {}",
+            written.len(),
+            out.display(),
+            framework.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let fw = Framework::load(&dir)?;
-    match args.action.unwrap_or(IndicatorsAction::List) {
+    match action {
+        IndicatorsAction::Init { .. } => unreachable!("handled above"),
         IndicatorsAction::List => list_indicators(&fw),
         IndicatorsAction::Show { id } => {
             let Some(ind) = fw.indicator(&id) else {
@@ -442,6 +486,37 @@ fn bench(what: BenchCommand) -> Result<ExitCode> {
         }
     };
     println!("{json}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `qinglian cluster scheduler|executor`: runs until stopped.
+fn cluster(role: ClusterCommand) -> Result<ExitCode> {
+    let rt = runtime()?;
+    match role {
+        ClusterCommand::Scheduler(a) => rt.block_on(qinglian::cluster::scheduler(
+            qinglian::cluster::SchedulerSettings {
+                bind_host: a.bind_host,
+                bind_port: a.bind_port,
+                external_host: a.external_host,
+                executor_timeout_seconds: a.executor_timeout_seconds,
+                expire_dead_executor_interval_seconds: a.expire_dead_executor_interval_seconds,
+            },
+        ))?,
+        ClusterCommand::Executor(a) => rt.block_on(qinglian::cluster::executor(
+            qinglian::cluster::ExecutorSettings {
+                scheduler_host: a.scheduler_host,
+                scheduler_port: a.scheduler_port,
+                bind_host: a.bind_host,
+                external_host: a.external_host,
+                bind_port: a.bind_port,
+                bind_grpc_port: a.bind_grpc_port,
+                concurrent_tasks: a.concurrent_tasks,
+                work_dir: a.work_dir,
+                memory_limit: a.memory_limit,
+                executor_heartbeat_interval_seconds: a.executor_heartbeat_interval_seconds,
+            },
+        ))?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -297,6 +297,11 @@ pub enum Error {
     #[error("{context}: {message}")]
     Internal { context: String, message: String },
 
+    /// The cluster (`--cluster`, `qinglian cluster ...`) cannot be reached
+    /// or failed: a scheduler that does not answer, an executor lost.
+    #[error("cluster: {message}")]
+    Cluster { message: String },
+
     /// The framework's scoring method cannot score this quarter's values
     /// (for instance entropy weights where no indicator varies).
     #[error("scoring: {message}")]
@@ -329,7 +334,8 @@ impl Error {
             | Error::Query { .. }
             | Error::Write { .. }
             | Error::Arrow { .. }
-            | Error::Internal { .. } => ErrorKind::Internal,
+            | Error::Internal { .. }
+            | Error::Cluster { .. } => ErrorKind::Internal,
         }
     }
 

@@ -12,7 +12,8 @@
 //! - configuration: [`framework`] (indicators/ and sql/), [`catalog`];
 //! - stages: [`ingest`] → [`datapoints`] → [`indicators`] → [`scoring`] →
 //!   [`alerts`] → [`assessment`] → [`standings`] → [`outputs`] and
-//!   [`report`], orchestrated by [`pipeline`];
+//!   [`report`], orchestrated by [`pipeline`], on this machine or on a
+//!   Ballista cluster ([`cluster`]);
 //! - tools: [`calibration`] (detection against known cases), [`bench`],
 //!   [`docs`], [`precomputed`] (a unit × indicator table on the engine, as
 //!   COINr's examples), [`generate`] (synthetic districts).
@@ -22,6 +23,7 @@ pub mod assessment;
 pub mod bench;
 pub mod calibration;
 pub mod catalog;
+pub mod cluster;
 pub mod contract;
 pub mod datapoints;
 pub mod digest;

@@ -17,33 +17,62 @@ mod commands;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_logging(cli.verbose);
+    let json = cli.log_format == cli::LogFormat::Json;
+    init_logging(cli.verbose, json);
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            print_error(&err);
-            exit_code(&err)
+            let code = exit_code(&err);
+            if json {
+                // The last object of a failed run: its error chain and code.
+                let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+                tracing::error!(
+                    target: "qinglian::summary",
+                    exit_code = exit_number(&err),
+                    error = %chain.join(": "),
+                    "run failed"
+                );
+            } else {
+                print_error(&err);
+            }
+            code
         }
     }
 }
 
 /// Logs to standard error: warnings, or more with -v and -vv;
-/// `QINGLIAN_LOG` (a tracing filter) overrides both.
-fn init_logging(verbose: u8) {
+/// `QINGLIAN_LOG` (a tracing filter) overrides both. `json`: one JSON
+/// object per event and line (tracing-subscriber's JSON layer), the
+/// event's fields flattened beside `timestamp`, `level` and `target`.
+fn init_logging(verbose: u8, json: bool) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
-        )
-        .with_writer(std::io::stderr)
+    // The summary of a batch job is logged whatever the level.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QINGLIAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let filter = if json {
+        filter.add_directive("qinglian::summary=info".parse().expect("a valid directive"))
+    } else {
+        filter
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
+    } else {
         // Colours for a terminal only, not in a batch job's log file.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 }
 
 /// The error on the first line, then what caused it, one line each.
@@ -56,15 +85,19 @@ fn print_error(err: &anyhow::Error) {
 
 /// The exit code of the first library error in the chain; 1 (internal)
 /// when there is none.
-fn exit_code(err: &anyhow::Error) -> ExitCode {
+fn exit_number(err: &anyhow::Error) -> u8 {
     let kind = err
         .chain()
         .find_map(|e| e.downcast_ref::<Error>())
         .map(Error::kind);
-    ExitCode::from(match kind {
+    match kind {
         Some(ErrorKind::Config) => 2,
         Some(ErrorKind::Data) => 3,
         Some(ErrorKind::Resources) => 5,
         Some(ErrorKind::Internal) | None => 1,
-    })
+    }
+}
+
+fn exit_code(err: &anyhow::Error) -> ExitCode {
+    ExitCode::from(exit_number(err))
 }

@@ -48,6 +48,9 @@ pub struct RunOptions {
     /// and settings are unchanged since a run that used it are not
     /// validated again. None: every table is validated.
     pub cache: Option<PathBuf>,
+    /// A Ballista scheduler (`df://HOST:PORT`) to run the queries on
+    /// (`cluster`); None: this process runs them.
+    pub cluster: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -63,6 +66,7 @@ impl Default for RunOptions {
             report: ReportOptions::default(),
             no_report: false,
             cache: None,
+            cluster: None,
         }
     }
 }
@@ -75,6 +79,8 @@ pub struct RunOutcome {
     pub villages: usize,
     pub ranked: usize,
     pub rows_rejected: u64,
+    /// Rejected rows per table that had any.
+    pub rejected_by_table: std::collections::BTreeMap<String, u64>,
     pub scores: Scores,
     pub table: DataPointTable,
     pub framework: Framework,
@@ -102,11 +108,34 @@ pub fn context(threads: Option<usize>, memory_limit: Option<usize>) -> Result<Se
     Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
+/// The session a run's queries go through: this process's, or one on the
+/// cluster at `cluster`, where `--memory-limit` is each executor's
+/// (`qinglian cluster executor --memory-limit`).
+pub async fn session(
+    threads: Option<usize>,
+    memory_limit: Option<usize>,
+    cluster: Option<&str>,
+) -> Result<SessionContext> {
+    match cluster {
+        None => context(threads, memory_limit),
+        Some(_) if memory_limit.is_some() => Err(Error::Request(
+            "--memory-limit is not taken with --cluster: on a cluster each executor has its own, given to `qinglian cluster executor --memory-limit`".into(),
+        )),
+        Some(url) => crate::cluster::connect(url, threads).await,
+    }
+}
+
 /// Checks the data against the contract: every table's schema and rows.
-pub async fn validate(data_dir: &Path, catalog: Option<&Path>) -> Result<Ingested> {
+pub async fn validate(
+    data_dir: &Path,
+    catalog: Option<&Path>,
+    cluster: Option<&str>,
+) -> Result<Ingested> {
     let catalog = Catalog::load(data_dir, catalog)?;
-    let ctx = context(None, None)?;
-    ingest::ingest(&ctx, &catalog).await
+    let ctx = session(None, None, cluster).await?;
+    ingest::ingest(&ctx, &catalog)
+        .await
+        .map_err(|e| crate::cluster::explained(e, cluster))
 }
 
 /// The compiled SQL of the framework: one query per source, then each SQL
@@ -144,13 +173,16 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let framework = Framework::load(&opts.framework_dir)?;
     datapoints::check(&framework).await?;
     let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
-    let ctx = context(opts.threads, opts.memory_limit)?;
+    let ctx = session(opts.threads, opts.memory_limit, opts.cluster.as_deref()).await?;
     let started = std::time::Instant::now();
     let cache = opts
         .cache
         .as_deref()
         .map(|dir| ingest::ValidationCache::new(dir, &framework.hash));
-    let ingested = ingest::ingest_cached(&ctx, &catalog, cache.as_ref()).await?;
+    let on_cluster = |e| crate::cluster::explained(e, opts.cluster.as_deref());
+    let ingested = ingest::ingest_cached(&ctx, &catalog, cache.as_ref())
+        .await
+        .map_err(on_cluster)?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         tables = ingested.tables.iter().filter(|t| t.is_present()).count(),
@@ -197,7 +229,8 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         &quarters,
         datapoints::Plan::Fused,
     )
-    .await?;
+    .await
+    .map_err(on_cluster)?;
     tracing::info!(%quarter, quarters = quarters.len(), datapoints = framework.datapoints.len(), ms = started.elapsed().as_millis() as u64, "data points computed");
     let table = tables.remove(0);
     let started = std::time::Instant::now();
@@ -277,6 +310,13 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
     }
     outputs::publish(&staged, &out_dir)?;
     let rows_rejected = assessment.rows_rejected();
+    let rejected_by_table = assessment
+        .ingested
+        .tables
+        .iter()
+        .filter(|t| t.rows_rejected > 0)
+        .map(|t| (t.table.clone(), t.rows_rejected))
+        .collect();
 
     let Assessment {
         framework,
@@ -291,6 +331,7 @@ pub async fn run(opts: &RunOptions) -> Result<RunOutcome> {
         villages: table.villages.len(),
         ranked,
         rows_rejected,
+        rejected_by_table,
         scores,
         table,
         framework,
@@ -353,5 +394,8 @@ fn write_all(dir: &Path, opts: &RunOptions, a: &Assessment) -> Result<()> {
         report::write(dir, a, &standings, &opts.report)?;
         outputs::tables::write(dir, a, &standings)?;
     }
+    // The workbook reads back the CSVs just written.
+    let english = !opts.no_report && opts.report.lang == report::Lang::En;
+    outputs::workbook::write(dir, a.quarter, english)?;
     outputs::manifest::write(dir, &opts.data_dir, a)
 }

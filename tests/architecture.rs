@@ -30,6 +30,8 @@ const LAYERS: &[&[&str]] = &[
     &["standings"],
     &["outputs"],
     &["report"],
+    // Where the queries run when not in this process: a Ballista cluster.
+    &["cluster"],
     &["pipeline"],
     // Tools on top of the pipeline or beside it.
     &["calibration", "bench", "docs", "precomputed", "generate"],

@@ -202,7 +202,7 @@ async fn the_draft_loads_and_ingest_reads_the_extracts_through_it() {
     assert_eq!(t.date_format_of("completed_date"), Some("%Y%m%d"));
     assert_eq!(t.source_column("budget"), "预算金额（元）");
 
-    let ingested = qinglian::pipeline::validate(dir.path(), None)
+    let ingested = qinglian::pipeline::validate(dir.path(), None, None)
         .await
         .unwrap();
     let petitions = ingested.report("petitions").unwrap();

@@ -336,6 +336,7 @@ fn no_report_writes_the_tables_only() {
         [
             "manifest.json",
             "ranking.csv",
+            "ranking.xlsx",
             "rejects",
             "scores.parquet",
             "weights.csv"
@@ -621,4 +622,104 @@ fn run_keeps_its_validation_cache_beside_the_output_unless_told_not_to() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(!bare.join(".qinglian-cache").exists());
     assert_eq!(files_under(&bare), files_under(&bare.join("out")));
+}
+
+#[test]
+fn version_completions_and_manual_page() {
+    let o = qinglian(&["--version"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.starts_with(&format!("qinglian {}", env!("CARGO_PKG_VERSION"))),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!(
+            "(data contract {})",
+            qinglian::contract::CONTRACT_VERSION
+        )),
+        "{t}"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let o = qinglian(&["completions", shell]);
+        assert!(o.status.success(), "{}", text(&o));
+        let t = text(&o);
+        // fish writes a long flag as `-l name`, bash and zsh as `--name`.
+        for flag in ["no-report", "bind-grpc-port", "log-format"] {
+            assert!(t.contains(flag), "{shell} completions lack --{flag}");
+        }
+    }
+    let o = qinglian(&["man"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.starts_with(".ie") || t.contains(".TH qinglian"), "{t}");
+    assert!(t.contains("completions"), "{t}");
+}
+
+#[test]
+fn a_json_log_is_one_object_per_line_ending_in_a_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = qinglian(&[
+        "run",
+        "--no-report",
+        "--no-cache",
+        "--out",
+        out.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "-v",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stderr = String::from_utf8(o.stderr.clone()).unwrap();
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(events.len() >= 5, "{stderr}");
+    for e in &events {
+        for field in ["timestamp", "level", "target", "message"] {
+            assert!(e.get(field).is_some(), "no {field} in {e}");
+        }
+    }
+    let ingested = events.iter().find(|e| e["message"] == "ingested").unwrap();
+    assert!(ingested["ms"].is_u64(), "{ingested}");
+    let last = events.last().unwrap();
+    assert_eq!(last["target"], "qinglian::summary", "{last}");
+    assert_eq!(last["quarter"], "2026Q3", "{last}");
+    assert_eq!(last["villages"], 60, "{last}");
+    assert_eq!(last["exit_code"], 0, "{last}");
+    let by_table: serde_json::Value =
+        serde_json::from_str(last["rejected_by_table"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        by_table
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>(),
+        last["rows_rejected"].as_u64().unwrap(),
+        "{last}"
+    );
+
+    // A failed run ends in its error and exit code, still JSON, even
+    // without -v.
+    let o = qinglian(&[
+        "run",
+        "--data",
+        "/nonexistent/qinglian",
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(last["exit_code"], 3, "{last}");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/qinglian"),
+        "{last}"
+    );
 }

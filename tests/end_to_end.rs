@@ -221,6 +221,21 @@ async fn no_person_key_appears_in_any_output() {
             );
         }
     }
+    // The workbook is compressed: its cells, read back.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.join("ranking.xlsx")).unwrap();
+    for sheet in book.sheet_names() {
+        let range = book.worksheet_range(&sheet).unwrap();
+        for (r, c, cell) in range.used_cells() {
+            let text = cell.to_string();
+            assert!(
+                finder.find(text.as_bytes()).is_none(),
+                "ranking.xlsx {sheet}!R{}C{} holds a person key: {text}",
+                r + 1,
+                c + 1
+            );
+        }
+    }
 }
 
 /// One plain query per data point, windows written with literal dates:
@@ -476,5 +491,72 @@ async fn several_quarters_in_one_scan_equal_each_quarter_alone() {
         }
         // The quarters differ from each other (the test can fail).
         assert!(together[0].values != together[1].values);
+    }
+}
+
+/// Villages and townships named as spreadsheet formulas: every CSV of the
+/// run writes them so that no spreadsheet evaluates them, and every cell
+/// that begins like a formula is a number.
+#[tokio::test]
+async fn a_formula_in_a_name_is_written_as_text_in_every_csv() {
+    use common::{canonical_samples, files_under, read_batch, with_column, write};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = canonical_samples(&tmp.path().join("data"));
+    let path = data.join("villages.parquet");
+    let villages = read_batch(&path);
+    let renamed = |column: &str, as_formula: &dyn Fn(&str) -> String| -> arrow::array::ArrayRef {
+        let names = villages.column_by_name(column).unwrap().as_string::<i32>();
+        std::sync::Arc::new(
+            names
+                .iter()
+                .map(|n| n.map(as_formula))
+                .collect::<arrow::array::StringArray>(),
+        )
+    };
+    let village = |n: &str| format!("=HYPERLINK(\"http://example.invalid\",\"{n}\")");
+    let township = |n: &str| format!("@{n}");
+    let edited = with_column(
+        &villages,
+        "village_name",
+        Some(renamed("village_name", &village)),
+    );
+    let edited = with_column(
+        &edited,
+        "township_name",
+        Some(renamed("township_name", &township)),
+    );
+    write(&path, &edited);
+    let out = tmp.path().join("report");
+    pipeline::run(&opts(&data, &out)).await.unwrap();
+    let mut seen = BTreeSet::new();
+    for p in files_under(&out)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+    {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        for record in rdr.records() {
+            for cell in record.unwrap().iter() {
+                if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    assert!(
+                        cell.trim().parse::<f64>().is_ok(),
+                        "{}: the cell {cell:?} would run as a formula",
+                        p.display()
+                    );
+                }
+                if cell.starts_with("'=HYPERLINK(") || cell.starts_with("'@") {
+                    seen.insert(p.file_name().unwrap().to_string_lossy().to_string());
+                }
+            }
+        }
+    }
+    for f in ["ranking.csv", "townships.csv", "alerts.csv"] {
+        assert!(
+            seen.contains(f),
+            "{f} does not carry the names as text: {seen:?}"
+        );
     }
 }

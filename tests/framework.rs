@@ -1063,3 +1063,58 @@ fn a_file_over_every_quarter_gives_one_row_per_quarter_and_village_of_its_quarte
         );
     }
 }
+
+/// `indicators init` carries every file of the default framework, byte for
+/// byte, and what it writes scores as the default does.
+#[test]
+fn indicators_init_writes_the_default_framework() {
+    let mut on_disk: Vec<String> = Vec::new();
+    for root in ["indicators", "sql"] {
+        for f in common::files_under(&repo().join(root)) {
+            let rel = f
+                .strip_prefix(repo())
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            if !rel.contains("naive-analyst") {
+                on_disk.push(rel);
+            }
+        }
+    }
+    on_disk.sort();
+    let carried: Vec<String> = qinglian::framework::defaults::FILES
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    assert_eq!(
+        carried, on_disk,
+        "src/framework/defaults.rs lists other files than indicators/ and sql/ hold"
+    );
+    for (rel, text) in qinglian::framework::defaults::FILES {
+        assert_eq!(
+            &std::fs::read_to_string(repo().join(rel)).unwrap(),
+            text,
+            "{rel}"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("district");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args(["indicators", "init", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let copied = qinglian::framework::Framework::load(&out.join("indicators")).unwrap();
+    let default = qinglian::framework::Framework::load(&repo().join("indicators")).unwrap();
+    assert_eq!(copied.indicators.len(), default.indicators.len());
+    assert_eq!(copied.datapoints.len(), default.datapoints.len());
+    let head = std::fs::read_to_string(out.join("indicators/framework.toml")).unwrap();
+    assert!(head.starts_with("# A district's own framework"), "{head}");
+    // A second init into the same place refuses, naming a file.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args(["indicators", "init", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already holds a framework"));
+}

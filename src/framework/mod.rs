@@ -10,6 +10,7 @@
 //! - `raw`: the files as written;
 //! - `validate`: from the one to the other.
 
+pub mod defaults;
 mod model;
 mod raw;
 mod validate;

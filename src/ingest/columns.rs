@@ -445,6 +445,36 @@ fn parse_date() -> ScalarUDF {
     })
 }
 
+/// The functions of the column expressions as a cluster sends them: a
+/// function's name and what it carries (the value map of
+/// `qinglian_map_values`), `None` for a function that is not one of them.
+pub fn function_to_wire(udf: &ScalarUDF) -> Option<Vec<u8>> {
+    if let Some(m) = udf.inner().downcast_ref::<MapValues>() {
+        return serde_json::to_vec(&m.map).ok();
+    }
+    let ours = udf.inner().downcast_ref::<ParseDate>().is_some()
+        || udf.inner().downcast_ref::<TidyUdf>().is_some();
+    // A non-empty payload, so the receiver asks this codec, not its registry.
+    ours.then(|| b"qinglian".to_vec())
+}
+
+/// The function [`function_to_wire`] sent, `None` for another name.
+pub fn function_from_wire(name: &str, payload: &[u8]) -> Option<DfResult<ScalarUDF>> {
+    match name {
+        "qinglian_parse_date" => Some(Ok(parse_date())),
+        "qinglian_tidy" => Some(Ok(tidy())),
+        "qinglian_tidy_steps" => Some(Ok(tidy_steps())),
+        "qinglian_map_values" => Some(
+            serde_json::from_slice::<std::collections::BTreeMap<String, String>>(payload)
+                .map(|map| map_values(&map))
+                .map_err(|e| {
+                    DataFusionError::Internal(format!("a value map that does not decode: {e}"))
+                }),
+        ),
+        _ => None,
+    }
+}
+
 /// Registers the functions the column expressions call.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(parse_date());

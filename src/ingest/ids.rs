@@ -75,6 +75,19 @@ fn id_hash() -> ScalarUDF {
     })
 }
 
+/// `qinglian_id_hash` as a cluster sends it (it carries nothing), `None`
+/// for another function.
+pub fn function_to_wire(udf: &ScalarUDF) -> Option<Vec<u8>> {
+    udf.inner()
+        .downcast_ref::<IdHash>()
+        .map(|_| b"qinglian".to_vec())
+}
+
+/// The function [`function_to_wire`] sent, `None` for another name.
+pub fn function_from_wire(name: &str) -> Option<ScalarUDF> {
+    (name == "qinglian_id_hash").then(id_hash)
+}
+
 /// Registers the function the passes call.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(id_hash());

@@ -34,6 +34,22 @@ use crate::error::{Error, Result, SchemaProblem};
 use crate::period::Quarter;
 pub use cache::{Validation, ValidationCache};
 
+/// A function of ingest's queries as a cluster sends it to the scheduler
+/// and executors (`cluster::codec`): its payload, `None` when it is not one
+/// of qinglian's.
+pub fn function_to_wire(udf: &datafusion::logical_expr::ScalarUDF) -> Option<Vec<u8>> {
+    columns::function_to_wire(udf).or_else(|| ids::function_to_wire(udf))
+}
+
+/// The function [`function_to_wire`] sent; `None` for a name that is not
+/// one of qinglian's.
+pub fn function_from_wire(
+    name: &str,
+    payload: &[u8],
+) -> Option<datafusion::error::Result<datafusion::logical_expr::ScalarUDF>> {
+    columns::function_from_wire(name, payload).or_else(|| ids::function_from_wire(name).map(Ok))
+}
+
 /// Source dates outside these bounds are rejected as `out_of_range`.
 pub const EARLIEST_DATE: &str = "1949-10-01";
 pub const LATEST_DATE: &str = "2099-12-31";

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -21,6 +21,7 @@ pub mod csv;
 pub mod manifest;
 pub mod publish;
 pub mod tables;
+pub mod workbook;
 
 pub use self::csv::CsvFile;
 pub use publish::{publish, recover_interrupted_runs, refuse_foreign_output, sibling};
@@ -315,7 +316,17 @@ pub fn write_rejects(dir: &Path, rejects: &Rejects) -> Result<PathBuf> {
         let cols: Vec<ArrayRef> = b
             .columns()
             .iter()
-            .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
+            .map(|c| {
+                datafusion::arrow::compute::cast(c, &DataType::Utf8).map(|text| {
+                    // Input text as no spreadsheet evaluates it.
+                    let text = text.as_string::<i32>();
+                    Arc::new(
+                        text.iter()
+                            .map(|v| v.map(csv::spreadsheet_safe))
+                            .collect::<StringArray>(),
+                    ) as ArrayRef
+                })
+            })
             .collect::<std::result::Result<_, _>>()
             .map_err(err)?;
         let fields: Vec<Field> = b
