@@ -22,20 +22,20 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            let code = exit_code(&err);
+            let code = exit_number(&err);
             if json {
                 // The last object of a failed run: its error chain and code.
                 let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
                 tracing::error!(
                     target: "qinglian::summary",
-                    exit_code = exit_number(&err),
+                    exit_code = code,
                     error = %chain.join(": "),
                     "run failed"
                 );
             } else {
                 print_error(&err);
             }
-            code
+            ExitCode::from(code)
         }
     }
 }
@@ -96,8 +96,4 @@ fn exit_number(err: &anyhow::Error) -> u8 {
         Some(ErrorKind::Resources) => 5,
         Some(ErrorKind::Internal) | None => 1,
     }
-}
-
-fn exit_code(err: &anyhow::Error) -> ExitCode {
-    ExitCode::from(exit_number(err))
 }

@@ -4,25 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::*;
-
-fn qinglian(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qinglian"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 #[test]
 fn indicators_list_and_show() {

@@ -156,22 +156,6 @@ impl Cluster {
     }
 }
 
-fn qinglian(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qinglian"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// The files that must be the same bytes on a cluster as here.
 const SAME_BYTES: [&str; 3] = ["ranking.csv", "scores.parquet", "weights.csv"];
 

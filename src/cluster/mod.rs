@@ -86,16 +86,6 @@ pub async fn connect(url: &str, threads: Option<usize>) -> Result<SessionContext
         .map_err(Error::query(format!("connecting to the cluster at {url}")))
 }
 
-/// Whether `ctx` runs its queries on a cluster.
-pub fn is_remote(ctx: &SessionContext) -> bool {
-    ctx.state()
-        .config()
-        .options()
-        .extensions
-        .get::<ballista_core::config::BallistaConfig>()
-        .is_some()
-}
-
 /// A query's failure on the cluster at `cluster` (None: no cluster, the
 /// error as it is), told as a cluster's: an executor that cannot read
 /// the data says the data must be on a shared mount; what else failed

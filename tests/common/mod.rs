@@ -352,3 +352,21 @@ pub fn rejects_text(ing: &qinglian::ingest::Ingested, table: &str) -> String {
     let r = ing.rejects.iter().find(|r| r.table == table).unwrap();
     std::fs::read_to_string(qinglian::outputs::write_rejects(out.path(), r).unwrap()).unwrap()
 }
+
+/// Runs the `qinglian` binary in the repository with `args`.
+pub fn qinglian(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_qinglian"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+/// What a command printed: standard output, then standard error.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
