@@ -2,6 +2,8 @@
 //! and passed by reference to what writes it (`outputs`, `report`) or
 //! measures it (`calibration`). `pipeline::assess` fills it.
 
+use std::collections::BTreeMap;
+
 use crate::alerts::Alert;
 use crate::catalog::Catalog;
 use crate::framework::Framework;
@@ -28,12 +30,37 @@ pub struct Assessment {
     pub unavailable: Vec<Unavailable>,
     /// Each village's alerts, in village order.
     pub alerts: Vec<Vec<Alert>>,
+    /// The assessed villages' counties: code → name (the `counties`
+    /// table's, or the code).
+    pub counties: BTreeMap<String, String>,
+    /// `run --county`: the one county assessed, with the villages kept
+    /// and the villages in the extract.
+    pub county_scope: Option<CountyScope>,
+}
+
+/// One county assessed out of a larger extract.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CountyScope {
+    pub county_code: String,
+    pub villages_in_county: usize,
+    pub villages_in_extract: usize,
 }
 
 impl Assessment {
     /// Rows rejected over every table.
     pub fn rows_rejected(&self) -> u64 {
         self.ingested.tables.iter().map(|t| t.rows_rejected).sum()
+    }
+
+    /// Whether the assessed villages span more than one county: then the
+    /// outputs carry the county level.
+    pub fn several_counties(&self) -> bool {
+        crate::model::several_counties(&self.table.villages)
+    }
+
+    /// A county's name (its code when the `counties` table has none).
+    pub fn county_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.counties.get(code).map_or(code, String::as_str)
     }
 }
 

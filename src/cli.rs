@@ -203,6 +203,11 @@ pub struct RunArgs {
     /// Print the compiled data-point SQL and stop.
     #[arg(long)]
     pub explain: bool,
+    /// Assess one county of a province extract: its villages only (the
+    /// first 6 digits of the village code), normalised, ranked and tiered
+    /// among themselves.
+    #[arg(long, value_name = "CODE")]
+    pub county: Option<String>,
     /// Query threads; default the number of cores.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -293,6 +298,10 @@ pub struct GenerateArgs {
     pub villages: usize,
     #[arg(long, default_value_t = 6)]
     pub townships: usize,
+    /// Counties the townships are spread over (a province extract; codes
+    /// 9901NN), at most 99.
+    #[arg(long, default_value_t = 1)]
+    pub counties: usize,
     /// Last quarter of history.
     #[arg(long, default_value = "2026Q3")]
     pub last_quarter: Quarter,

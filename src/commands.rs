@@ -97,6 +97,7 @@ fn run_assessment(args: RunArgs) -> Result<ExitCode> {
         no_report: args.no_report,
         cache,
         cluster: args.cluster.cluster,
+        county: args.county,
     };
     let started = Instant::now();
     let outcome = runtime()?.block_on(pipeline::run(&opts))?;
@@ -214,6 +215,7 @@ fn generate(args: GenerateArgs) -> Result<ExitCode> {
         seed: args.seed,
         villages: args.villages,
         townships: args.townships,
+        counties: args.counties,
         last_quarter: args.last_quarter,
         quarters: args.quarters,
         planted_share: args.planted_share,
@@ -290,6 +292,7 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         // Calibration validates what it measures, every time.
         cache: None,
         cluster: args.cluster.cluster.clone(),
+        county: None,
     };
     let rt = runtime()?;
     let assessed = rt.block_on(pipeline::assess(&opts(

@@ -250,6 +250,22 @@ pub static VILLAGES: Table = Table {
     has_village: false,
 };
 
+/// Extension: the optional county names of a province extract (a county is
+/// the first 6 digits of a village code; without this table its name is
+/// the code).
+pub static COUNTIES: Table = Table {
+    name: "counties",
+    role: Role::Reference,
+    name_zh: "县区名录",
+    columns: &[
+        checked(col("county_code", Text), Check::Digits(6)),
+        col("county_name", Text),
+    ],
+    id: Some("county_code"),
+    event_date: None,
+    has_village: false,
+};
+
 pub static CADRES: Table = Table {
     name: "cadres",
     role: Role::Reference,
@@ -472,8 +488,9 @@ pub static ASSISTANCE: Table = Table {
 
 /// Every table, reference tables first (validation of sources needs
 /// `villages`).
-pub static TABLES: [&Table; 7] = [
+pub static TABLES: [&Table; 8] = [
     &VILLAGES,
+    &COUNTIES,
     &CADRES,
     &RELATIONS,
     &PETITIONS,

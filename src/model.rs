@@ -20,6 +20,25 @@ pub struct Village {
     pub unit_type: String,
 }
 
+/// Digits of a village code that name its county (province 2, city 2,
+/// county 2).
+pub const COUNTY_DIGITS: usize = 6;
+
+impl Village {
+    /// The county: the first [`COUNTY_DIGITS`] digits of the code.
+    pub fn county_code(&self) -> &str {
+        self.code.get(..COUNTY_DIGITS).unwrap_or(&self.code)
+    }
+}
+
+/// Whether `villages` span more than one county (then the outputs carry a
+/// county level).
+pub fn several_counties(villages: &[Village]) -> bool {
+    villages
+        .first()
+        .is_some_and(|f| villages.iter().any(|v| v.county_code() != f.county_code()))
+}
+
 /// Why a data point has no value for any village this run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {

@@ -51,6 +51,9 @@ pub struct RunOptions {
     /// A Ballista scheduler (`df://HOST:PORT`) to run the queries on
     /// (`cluster`); None: this process runs them.
     pub cluster: Option<String>,
+    /// `--county CODE`: assess only the villages of this county (the first
+    /// 6 digits of their codes), normalised among themselves.
+    pub county: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -67,6 +70,7 @@ impl Default for RunOptions {
             no_report: false,
             cache: None,
             cluster: None,
+            county: None,
         }
     }
 }
@@ -195,6 +199,19 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
             v.rows_rejected
         );
     }
+    let county_scope = match &opts.county {
+        Some(code) => {
+            let (kept, all) = datapoints::scope_to_county(&ctx, code).await?;
+            tracing::info!(county = code.as_str(), villages = kept, of = all, "assessing one county");
+            Some(crate::assessment::CountyScope {
+                county_code: code.clone(),
+                villages_in_county: kept,
+                villages_in_extract: all,
+            })
+        }
+        None => None,
+    };
+    let county_names = datapoints::county_names(&ctx).await?;
     let quarter = choose_quarter(
         opts.quarter,
         &datapoints::source_spans(&ingested),
@@ -265,6 +282,15 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     }
     let unavailable = scoring::diagnosis::unavailable(&framework, &table, &scores);
     let alerts = crate::alerts::alerts(&framework, &table.villages, &scores);
+    let counties = table
+        .villages
+        .iter()
+        .map(|v| {
+            let code = v.county_code();
+            let name = county_names.get(code).map_or(code, String::as_str);
+            (code.to_string(), name.to_string())
+        })
+        .collect();
     Ok(Assessment {
         framework,
         catalog,
@@ -276,6 +302,8 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         history,
         unavailable,
         alerts,
+        counties,
+        county_scope,
     })
 }
 
@@ -382,20 +410,44 @@ fn choose_quarter(
 /// the manifest listing them all.
 fn write_all(dir: &Path, opts: &RunOptions, a: &Assessment) -> Result<()> {
     let (framework, villages, scores) = (&a.framework, &a.table.villages, &a.scores);
-    outputs::write_ranking(&dir.join("ranking.csv"), framework, villages, scores)?;
+    let counties = a.several_counties().then_some(&a.counties);
+    outputs::write_ranking(
+        &dir.join("ranking.csv"),
+        framework,
+        villages,
+        scores,
+        counties,
+    )?;
     outputs::write_weights(&dir.join("weights.csv"), framework, scores)?;
     let batch = outputs::scores_batch(framework, villages, scores)?;
     outputs::write_parquet(&dir.join("scores.parquet"), &batch)?;
     for r in &a.ingested.rejects {
         outputs::write_rejects(&dir.join("rejects"), r)?;
     }
+    let hidden = (!opts.no_report && opts.report.public).then(|| {
+        let rule = report::privacy::SmallCells::new(true, framework.report.small_cell_k);
+        report::privacy::hidden_cells(rule, framework, &a.table, &a.values)
+    });
     if !opts.no_report {
-        let standings = standings::compute(framework, &a.table, &a.values, scores, &a.history);
+        let standings = standings::compute(
+            framework,
+            &a.table,
+            &a.values,
+            scores,
+            &a.history,
+            &a.counties,
+        );
         report::write(dir, a, &standings, &opts.report)?;
         outputs::tables::write(dir, a, &standings)?;
     }
     // The workbook reads back the CSVs just written.
     let english = !opts.no_report && opts.report.lang == report::Lang::En;
-    outputs::workbook::write(dir, a.quarter, english)?;
+    let scores_sheet = outputs::workbook::IndicatorScores {
+        framework,
+        villages,
+        scores,
+        hidden: hidden.as_deref(),
+    };
+    outputs::workbook::write(dir, a.quarter, english, &scores_sheet)?;
     outputs::manifest::write(dir, &opts.data_dir, a)
 }

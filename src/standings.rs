@@ -1,7 +1,7 @@
 //! Standings: what the scored quarter says beyond each village's own row,
 //! computed once for the report and the analysts' tables to lay out: the
-//! township league (competition ranks of the townships' mean index, this
-//! quarter and last), the largest movers, rank movement, the district's
+//! township league and, in a province extract, the county league
+//! (competition ranks of the mean index, this quarter and last), the largest movers, rank movement, the district's
 //! and townships' medians over the trend quarters, and the medians a
 //! village page compares a village against.
 
@@ -18,7 +18,7 @@ pub const MOVERS: usize = 5;
 /// How many of the largest rank moves the movement chart names.
 pub const NAMED_MOVES: usize = 6;
 
-/// One township in the league.
+/// One township (or county) in its league.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TownshipStanding {
     pub code: String,
@@ -101,6 +101,8 @@ pub struct Standings {
     /// The league, by rank then code; townships without a ranked village
     /// are left out.
     pub townships: Vec<TownshipStanding>,
+    /// The county league, as the townships' (with one county: empty).
+    pub counties: Vec<TownshipStanding>,
     /// The trend quarters, oldest first; the last is this one.
     pub trend: Vec<TrendQuarter>,
     pub moves: Vec<RankMove>,
@@ -109,11 +111,32 @@ pub struct Standings {
     pub medians: Medians,
 }
 
+/// What a league groups villages by: their township or their county.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Township,
+    County,
+}
+
+impl Level {
+    fn code(self, v: &Village) -> &str {
+        match self {
+            Level::Township => &v.township_code,
+            Level::County => v.county_code(),
+        }
+    }
+}
+
 /// Villages (indices) by township code, in village order.
 fn by_township(villages: &[Village]) -> BTreeMap<String, Vec<usize>> {
+    by_level(villages, Level::Township)
+}
+
+/// Villages (indices) by township or county code, in village order.
+fn by_level(villages: &[Village], level: Level) -> BTreeMap<String, Vec<usize>> {
     let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, v) in villages.iter().enumerate() {
-        out.entry(v.township_code.clone()).or_default().push(i);
+        out.entry(level.code(v).to_string()).or_default().push(i);
     }
     out
 }
@@ -147,13 +170,15 @@ pub fn sd(v: &[f64]) -> Option<f64> {
 
 /// The standings of the quarter in `table`, scored as `scores`, after the
 /// `history` quarters (oldest first); the trend reaches back
-/// `[report] trend_quarters`.
+/// `[report] trend_quarters`. `county_names` names the counties of a
+/// province extract (code → name).
 pub fn compute(
     framework: &Framework,
     table: &DataPointTable,
     values: &[IndicatorValues],
     scores: &Scores,
     history: &[PastQuarter],
+    county_names: &BTreeMap<String, String>,
 ) -> Standings {
     let villages = &table.villages;
     let order = listing_order(&scores.villages, villages);
@@ -182,7 +207,25 @@ pub fn compute(
             scores,
         )))
         .collect();
-    let townships = league(villages, scores, previous, &township_members, &quarters);
+    let township_name = |m: &[usize]| villages[m[0]].township_name.clone();
+    let townships = league(
+        Level::Township,
+        &township_name,
+        scores,
+        previous,
+        &township_members,
+        &quarters,
+    );
+    let counties = if crate::model::several_counties(villages) {
+        let county_name = |m: &[usize]| {
+            let code = villages[m[0]].county_code();
+            county_names.get(code).map_or(code, String::as_str).to_string()
+        };
+        let members = by_level(villages, Level::County);
+        league(Level::County, &county_name, scores, previous, &members, &quarters)
+    } else {
+        Vec::new()
+    };
     Standings {
         median_index: median_of(&ranked_indices),
         median_previous: previous.and_then(|p| median_index(&p.scores)),
@@ -190,6 +233,7 @@ pub fn compute(
         rises,
         compared,
         townships,
+        counties,
         trend: quarters.iter().map(|q| trend_quarter(q.0, q.2)).collect(),
         moves: rank_moves(scores, &ranked),
         dimension_of: dimension_of(framework),
@@ -230,16 +274,17 @@ fn movers(scores: &Scores, ranked: &[usize]) -> (Moves, Moves, usize) {
     (falls, rises, moved.len())
 }
 
-/// The township league: each township's mean index this quarter and last,
-/// ranked by competition on the mean as printed.
+/// A league of townships or counties: each one's mean index this quarter
+/// and last, ranked by competition on the mean as printed.
 fn league(
-    villages: &[Village],
+    level: Level,
+    name: &dyn Fn(&[usize]) -> String,
     scores: &Scores,
     previous: Option<&PastQuarter>,
     members: &BTreeMap<String, Vec<usize>>,
     quarters: &[(Quarter, &[Village], &Scores)],
 ) -> Vec<TownshipStanding> {
-    let previous_members = previous.map(|p| by_township(&p.villages));
+    let previous_members = previous.map(|p| by_level(&p.villages, level));
     let codes: Vec<&str> = members.keys().map(String::as_str).collect();
     let now: Vec<Option<f64>> = members
         .values()
@@ -267,7 +312,7 @@ fn league(
             let indices = township_indices(scores, m);
             Some(TownshipStanding {
                 code: code.clone(),
-                name: villages[m[0]].township_name.clone(),
+                name: name(m),
                 rank,
                 mean: now[t],
                 median: median_of(&indices),
@@ -280,7 +325,7 @@ fn league(
                     .count(),
                 previous_mean: before[t],
                 previous_rank: rank_before.get(&t).copied(),
-                trend: township_trend(code, quarters),
+                trend: trend(level, code, quarters),
                 indices,
             })
         })
@@ -289,15 +334,19 @@ fn league(
     out
 }
 
-/// A township's mean index in each of the trend quarters.
-fn township_trend(code: &str, quarters: &[(Quarter, &[Village], &Scores)]) -> Vec<Option<f64>> {
+/// A township's (or county's) mean index in each of the trend quarters.
+fn trend(
+    level: Level,
+    code: &str,
+    quarters: &[(Quarter, &[Village], &Scores)],
+) -> Vec<Option<f64>> {
     quarters
         .iter()
         .map(|(_, vs, s)| {
             let members: Vec<usize> = vs
                 .iter()
                 .enumerate()
-                .filter(|(_, x)| x.township_code == code)
+                .filter(|(_, x)| level.code(x) == code)
                 .map(|(i, _)| i)
                 .collect();
             mean(&township_indices(s, &members))

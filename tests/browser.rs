@@ -1,6 +1,9 @@
 //! The report in a real browser: Debian's headless Chromium loads
 //! `report.html` and a village page from disk, finds every resource, runs
-//! the page scripts without error, and draws a page that is not blank.
+//! the page scripts without error, and draws a page that is not blank; on
+//! a 390-px phone nothing is wider than the screen outside a scrolling box
+//! and no village name breaks; printed to A4 the report has the pages it
+//! should.
 //!
 //! Needs `chromium` (or `$CHROMIUM`); `.ci/run` installs it and sets
 //! `QINGLIAN_REQUIRE_BROWSER=1`, which turns a missing browser into a
@@ -51,8 +54,11 @@ fn browse(browser: &Path, profile: &Path, page: &Path, args: &[&str]) -> (String
             "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
-            "--window-size=1400,2000",
         ])
+        .args(
+            (!args.iter().any(|a| a.starts_with("--window-size")))
+                .then_some("--window-size=1400,2000"),
+        )
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(&url)
@@ -201,4 +207,144 @@ fn a_missing_resource_is_caught() {
     assert!(loaded);
     assert_eq!(errors, "2", "{dom}");
     assert!(!console_errors(&stderr).is_empty(), "{stderr}");
+}
+
+/// A page that shows `page` (a file beside it) in a 390 × 844 frame, the
+/// phone's viewport (headless Chromium's own window is at least 500 px
+/// wide), and at load measures the framed page: elements reaching past
+/// its right edge with no scrolling box around them, village names laid
+/// out on more than one line, the viewport's width, as attributes of its
+/// own `<html>` for `--dump-dom` to show.
+fn phone_probe(page: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="{page}" style="width:390px;height:844px;border:0"></iframe>
+<script>
+window.addEventListener("load", function () {{
+  var d = document.getElementById("f").contentDocument, w = d.defaultView;
+  var vw = d.documentElement.clientWidth, wide = [], broken = [];
+  d.querySelectorAll("body *").forEach(function (e) {{
+    var r = e.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || r.right <= vw + 1) {{ return; }}
+    for (var p = e.parentElement; p && p !== d.body; p = p.parentElement) {{
+      var o = w.getComputedStyle(p).overflowX;
+      if (o === "auto" || o === "scroll" || o === "hidden") {{ return; }}
+    }}
+    wide.push(e.tagName + "." + e.className + "@" + Math.round(r.right));
+  }});
+  d.querySelectorAll("td.name > a, td.name").forEach(function (e) {{
+    var lines = {{}};
+    Array.prototype.forEach.call(e.getClientRects(), function (r) {{ lines[Math.round(r.top)] = 1; }});
+    if (e.tagName === "A" && Object.keys(lines).length > 1) {{ broken.push(e.textContent); }}
+    if (e.tagName === "TD" && !e.firstElementChild && e.scrollWidth > e.clientWidth + 1) {{ broken.push(e.textContent); }}
+  }});
+  var h = document.documentElement;
+  h.setAttribute("data-viewport", String(vw));
+  h.setAttribute("data-page-width", String(d.documentElement.scrollWidth));
+  h.setAttribute("data-phone-layout", String(w.matchMedia("(max-width: 640px)").matches));
+  h.setAttribute("data-wide", wide.slice(0, 10).join(" | "));
+  h.setAttribute("data-wide-count", String(wide.length));
+  h.setAttribute("data-broken-names", broken.slice(0, 10).join(" | "));
+  h.setAttribute("data-broken-count", String(broken.length));
+}});
+</script></body></html>"#
+    )
+}
+
+/// An attribute of the dumped `<html>` element.
+fn attribute<'d>(dom: &'d str, name: &str) -> &'d str {
+    let key = format!("{name}=\"");
+    let at = dom.find(&key).unwrap_or_else(|| panic!("no {name} in the page")) + key.len();
+    &dom[at..at + dom[at..].find('"').unwrap()]
+}
+
+/// Pages of a PDF Chromium printed (each page object once).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
+        .count()
+}
+
+#[test]
+fn on_a_phone_nothing_is_wider_than_the_screen_and_print_fits_a4() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    common::block_on(pipeline::run(&common::samples(&out))).unwrap();
+    let village = std::fs::read_dir(out.join("village"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+
+    for page in [out.join("report.html"), village.clone()] {
+        // The probe beside the page, so the frame's links resolve.
+        let file = page.file_name().unwrap().to_str().unwrap();
+        let probed = page.with_file_name("phone-probe.html");
+        std::fs::write(&probed, phone_probe(file)).unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let (dom, _) = browse(
+            &browser,
+            profile.path(),
+            &probed,
+            &["--allow-file-access-from-files", "--hide-scrollbars", "--dump-dom"],
+        );
+        std::fs::remove_file(&probed).unwrap();
+        let name = page.display();
+        assert_eq!(attribute(&dom, "data-viewport"), "390", "{name}");
+        assert_eq!(attribute(&dom, "data-phone-layout"), "true", "{name}");
+        assert_eq!(attribute(&dom, "data-page-width"), "390", "{name}: the page scrolls sideways");
+        assert_eq!(
+            attribute(&dom, "data-wide-count"),
+            "0",
+            "{name}: wider than the phone: {}",
+            attribute(&dom, "data-wide")
+        );
+        assert_eq!(
+            attribute(&dom, "data-broken-count"),
+            "0",
+            "{name}: names broken across lines: {}",
+            attribute(&dom, "data-broken-names")
+        );
+
+        // The phone screenshot: 390 px wide and drawn.
+        let shot = tmp.path().join("phone.png");
+        let profile = tempfile::tempdir().unwrap();
+        browse(
+            &browser,
+            profile.path(),
+            &page,
+            &["--window-size=390,844", &format!("--screenshot={}", shot.display())],
+        );
+        let img = image::open(&shot).unwrap().to_rgb8();
+        assert_eq!(img.width(), 390, "{name}");
+        let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert!(colours.len() > 50, "{name}: the phone screenshot is nearly blank");
+    }
+
+    // Printed to A4: the samples' report (60 villages, the summons list
+    // from its own page, the ranking without the columns print leaves
+    // out) takes 6 to 16 pages (8 when this was written); a village page
+    // (cards, alerts, three charts, 73 indicator rows) 2 to 8 (6).
+    for (page, pages) in [
+        (out.join("report.html"), 6..=16),
+        (village, 2..=8),
+    ] {
+        let pdf = tmp.path().join("print.pdf");
+        let profile = tempfile::tempdir().unwrap();
+        browse(
+            &browser,
+            profile.path(),
+            &page,
+            &["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())],
+        );
+        let bytes = std::fs::read(&pdf).unwrap();
+        assert!(bytes.starts_with(b"%PDF"), "{}", page.display());
+        let n = pdf_pages(&bytes);
+        assert!(pages.contains(&n), "{}: {n} pages printed, expected {pages:?}", page.display());
+    }
 }

@@ -38,7 +38,7 @@ pub use compile::{
     parameters_of, quarter_dates, quarters_batch, shift_quarter_parameters,
 };
 pub use run::{compute, compute_quarters, framework_sql_options};
-pub use villages::read_villages;
+pub use villages::{county_names, read_villages, scope_to_county};
 
 /// The first and last quarter each present source has valid events in (a
 /// source without any has no span).

@@ -1,8 +1,13 @@
 //! Reading the villages table: every village the stage computes data
-//! points for, in the order of their codes.
+//! points for, in the order of their codes; narrowing it to one county
+//! (`run --county`) and reading the counties' names.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::Int64Type;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 
 use super::run::strings;
@@ -43,6 +48,76 @@ pub async fn read_villages(ctx: &SessionContext) -> Result<Vec<Village>> {
                 households: hh.value(r),
                 unit_type: ut[r].clone(),
             });
+        }
+    }
+    Ok(out)
+}
+
+/// Narrows the registered `villages` table to the villages of county
+/// `code` (the first 6 digits of their codes), so the data points, and
+/// with them the normalisation, the ranks and the tiers, are the county's
+/// own. Source rows of other counties stay validated against the whole
+/// extract (they are not rejected) and are left out of every data point.
+/// Returns (villages kept, villages in the extract).
+pub async fn scope_to_county(ctx: &SessionContext, code: &str) -> Result<(usize, usize)> {
+    let digits = crate::model::COUNTY_DIGITS;
+    if code.len() != digits || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Request(format!(
+            "--county {code}: a county code is the first {digits} digits of a village code (e.g. 330102)"
+        )));
+    }
+    let all = read_villages(ctx).await?;
+    let kept = all.iter().filter(|v| v.county_code() == code).count();
+    if kept == 0 {
+        let mut counties: Vec<&str> = all.iter().map(|v| v.county_code()).collect();
+        counties.dedup();
+        return Err(Error::Request(format!(
+            "--county {code}: no village of the villages table is in county {code}; its counties are {}",
+            counties.join(", ")
+        )));
+    }
+    let context = "narrowing villages to one county";
+    let batches = ctx
+        .sql(&format!(
+            "SELECT * FROM villages WHERE substr(village_code, 1, {digits}) = '{code}'"
+        ))
+        .await
+        .map_err(Error::query(context))?
+        .collect()
+        .await
+        .map_err(Error::query(context))?;
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => {
+            return Err(Error::Internal {
+                context: context.into(),
+                message: "the narrowed villages came back without a batch".into(),
+            });
+        }
+    };
+    let table = MemTable::try_new(schema, vec![batches]).map_err(Error::query(context))?;
+    ctx.deregister_table("villages")
+        .map_err(Error::query(context))?;
+    ctx.register_table("villages", Arc::new(table))
+        .map_err(Error::query(context))?;
+    Ok((kept, all.len()))
+}
+
+/// County names by code from the optional `counties` table (registered
+/// empty when absent); a county without a row is named by its code.
+pub async fn county_names(ctx: &SessionContext) -> Result<BTreeMap<String, String>> {
+    let context = "reading the counties table";
+    let batches = ctx
+        .sql("SELECT county_code, county_name FROM counties ORDER BY county_code")
+        .await
+        .map_err(Error::query(context))?
+        .collect()
+        .await
+        .map_err(Error::query(context))?;
+    let mut out = BTreeMap::new();
+    for b in &batches {
+        for (code, name) in strings(b, 0)?.into_iter().zip(strings(b, 1)?) {
+            out.insert(code, name);
         }
     }
     Ok(out)

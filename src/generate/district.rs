@@ -16,8 +16,25 @@ use super::vocab::{ACCOUNTANT, COMMITTEE, DIRECTOR, SECRETARY, SUPERVISOR};
 use super::{GenerateOptions, Lookalike, Pattern, Profile};
 use crate::period::Quarter;
 
-/// The fictional county prefix: province 99 does not exist.
-pub(crate) const COUNTY_PREFIX: &str = "990101";
+/// The fictional prefecture: province 99 does not exist; its counties are
+/// 990101, 990102, …
+pub(crate) const PREFECTURE_PREFIX: &str = "9901";
+/// Most counties of a generated province: two digits, 01–99.
+pub(crate) const MAX_COUNTIES: usize = 99;
+/// County names, taken in turn (a number is added past the list).
+const COUNTY_NAMES: [&str; 8] = [
+    "清源县", "临江区", "北山县", "南湖区", "东川县", "西岭县", "安平县", "永宁区",
+];
+
+/// The code and name of county `c` (0-based).
+pub(crate) fn county(c: usize) -> (String, String) {
+    let base = COUNTY_NAMES[c % COUNTY_NAMES.len()];
+    let name = match c / COUNTY_NAMES.len() {
+        0 => base.to_string(),
+        round => format!("{}{}{}", &base[..base.len() - 3], round + 1, &base[base.len() - 3..]),
+    };
+    (format!("{PREFECTURE_PREFIX}{:02}", c + 1), name)
+}
 /// Most units a township can hold: communities 001–199, villages 201–399.
 pub(crate) const MAX_PER_TOWNSHIP: usize = 398;
 /// Most townships: three digits, 001–999.
@@ -77,6 +94,8 @@ pub(crate) struct District {
     pub volume_factor: f64,
     pub defects: bool,
     pub keys: IdKeys,
+    /// (code, name) of each county, in code order.
+    pub counties: Vec<(String, String)>,
     pub townships: Vec<Township>,
     pub villages: Vec<Village>,
     /// The history window, oldest first.
@@ -105,9 +124,12 @@ impl District {
         for s in sizes.iter_mut().take(opts.villages % t_count) {
             *s += 1;
         }
+        // Counties hold runs of townships (as even as possible).
+        let counties: Vec<(String, String)> = (0..opts.counties).map(county).collect();
         for (t, &size) in sizes.iter().enumerate() {
+            let c = t * opts.counties / t_count;
             townships.push(Township {
-                code: format!("{COUNTY_PREFIX}{:03}", t + 1),
+                code: format!("{}{:03}", counties[c].0, t + 1),
                 name: names.township(&mut rng),
                 suppliers: (12 + 3 * size as u64).min(4000),
             });
@@ -174,6 +196,7 @@ impl District {
             defects: opts.defects,
             keys: IdKeys::new(opts.seed),
             district_suppliers: (30 + opts.villages as u64 / 4).min(4000),
+            counties,
             townships,
             villages,
             quarters,

@@ -98,6 +98,9 @@ pub struct GenerateOptions {
     pub villages: usize,
     /// Townships the villages are spread over, at least 1.
     pub townships: usize,
+    /// Counties the townships are spread over (1 to 99, at most the
+    /// townships): more than one makes a province extract.
+    pub counties: usize,
     /// Last quarter of the history.
     pub last_quarter: Quarter,
     /// Quarters of history ending at `last_quarter`, at least 1.
@@ -119,6 +122,7 @@ impl Default for GenerateOptions {
             seed: 1,
             villages: 60,
             townships: 6,
+            counties: 1,
             last_quarter: Quarter::new(2026, 3).expect("2026Q3 is a quarter"),
             quarters: 8,
             planted_share: 0.12,
@@ -339,7 +343,7 @@ impl Defect {
 
 /// Generates a synthetic district into `out_dir` (created if needed).
 ///
-/// Writes `villages.parquet`, `cadres.parquet`, `relations.parquet`,
+/// Writes `villages.parquet`, `counties.parquet`, `cadres.parquet`, `relations.parquet`,
 /// `petitions/quarter=YYYYQn/part-0.parquet`, `cases.parquet` (Chinese
 /// headers, loosened types, mapped by `catalog.toml`), `trading/YYYY.parquet`,
 /// `assistance.parquet`, `ground_truth.csv` and, with defects, `defects.csv`.
@@ -371,11 +375,7 @@ fn standard(
     out_dir: &Path,
 ) -> Result<GenerateSummary, GenerateError> {
     let mut defects = Vec::new();
-    let mut rows = BTreeMap::new();
-    let (villages, cadres, relations) = reference::write(d, out_dir)?;
-    rows.insert("villages".to_string(), villages);
-    rows.insert("cadres".to_string(), cadres);
-    rows.insert("relations".to_string(), relations);
+    let mut rows = reference::write(d, out_dir)?;
     rows.insert(
         "petitions".to_string(),
         petitions::write(d, out_dir, &mut defects)?,
@@ -412,6 +412,14 @@ fn validate(o: &GenerateOptions) -> Result<(), GenerateError> {
         return bad(format!(
             "townships must be 1 to {MAX_TOWNSHIPS} (three-digit township codes), not {}",
             o.townships
+        ));
+    }
+    if o.counties == 0 || o.counties > district::MAX_COUNTIES || o.counties > o.townships {
+        return bad(format!(
+            "counties must be 1 to {} and at most the townships ({}), not {}",
+            district::MAX_COUNTIES,
+            o.townships,
+            o.counties
         ));
     }
     if o.townships > o.villages {

@@ -1,6 +1,8 @@
-//! The reference tables: `villages.parquet`, `cadres.parquet` and
-//! `relations.parquet`, in village-code order.
+//! The reference tables: `villages.parquet`, `counties.parquet` (the
+//! contract's extension), `cadres.parquet` and `relations.parquet`, in
+//! code order.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::GenerateError;
@@ -8,9 +10,17 @@ use super::district::District;
 use super::sink::{Layout, TableWriter};
 use crate::contract;
 
-/// Writes the three reference tables; returns their row counts.
-pub(crate) fn write(d: &District, out_dir: &Path) -> Result<(u64, u64, u64), GenerateError> {
+/// Writes the four reference tables; returns their row counts by table.
+pub(crate) fn write(d: &District, out_dir: &Path) -> Result<BTreeMap<String, u64>, GenerateError> {
     let villages = write_villages(d, &out_dir.join("villages.parquet"))?;
+    let mut counties =
+        TableWriter::create(&out_dir.join("counties.parquet"), Layout::canonical(&contract::COUNTIES))?;
+    for (code, name) in &d.counties {
+        counties.row(|r| {
+            r.text("county_code", code.as_str());
+            r.text("county_name", name.as_str());
+        })?;
+    }
     let cadres_path = out_dir.join("cadres.parquet");
     let mut cadres = TableWriter::create(&cadres_path, Layout::canonical(&contract::CADRES))?;
     let relations_path = out_dir.join("relations.parquet");
@@ -41,7 +51,12 @@ pub(crate) fn write(d: &District, out_dir: &Path) -> Result<(u64, u64, u64), Gen
             }
         }
     }
-    Ok((villages, cadres.close()?, relations.close()?))
+    Ok(BTreeMap::from([
+        ("villages".to_string(), villages),
+        ("counties".to_string(), counties.close()?),
+        ("cadres".to_string(), cadres.close()?),
+        ("relations".to_string(), relations.close()?),
+    ]))
 }
 
 fn write_villages(d: &District, path: &Path) -> Result<u64, GenerateError> {

@@ -24,6 +24,9 @@ struct Manifest<'a> {
     run_at: String,
     data_dir: String,
     catalog: Option<String>,
+    /// Extension: `run --county`, the county assessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    county: Option<&'a crate::assessment::CountyScope>,
     inputs: &'a [TableReport],
     rows_rejected: u64,
     framework: FrameworkInfo,
@@ -59,6 +62,7 @@ pub fn write(dir: &Path, data_dir: &Path, a: &Assessment) -> Result<()> {
             .file
             .as_ref()
             .map(|f| f.to_string_lossy().into_owned()),
+        county: a.county_scope.as_ref(),
         inputs: &a.ingested.tables,
         rows_rejected: a.rows_rejected(),
         framework: FrameworkInfo {

@@ -5,6 +5,7 @@
 //! temporary sibling directory and renames it into place, so a failed run
 //! leaves the previous report intact. No output carries a person key.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,12 +39,15 @@ fn fmt_num(x: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-/// Writes `ranking.csv`.
+/// Writes `ranking.csv`; with `counties` (a province extract: code →
+/// name) also `county_code`, `county_name` and `county_rank` after
+/// `township_rank`.
 pub fn write_ranking(
     path: &Path,
     framework: &Framework,
     villages: &[Village],
     scores: &Scores,
+    counties: Option<&BTreeMap<String, String>>,
 ) -> Result<()> {
     let mut header: Vec<String> = [
         "village_code",
@@ -60,6 +64,12 @@ pub fn write_ranking(
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if counties.is_some() {
+        header.splice(
+            8..8,
+            ["county_code", "county_name", "county_rank"].map(String::from),
+        );
+    }
     header.extend(framework.dimensions.iter().map(|d| format!("dim_{}", d.id)));
     header.extend(
         [
@@ -104,6 +114,17 @@ pub fn write_ranking(
             s.indicators_scored.to_string(),
             framework.indicators.len().to_string(),
         ];
+        if let Some(names) = counties {
+            let code = v.county_code();
+            row.splice(
+                8..8,
+                [
+                    code.to_string(),
+                    names.get(code).map_or(code, String::as_str).to_string(),
+                    s.county_rank.map(|r| r.to_string()).unwrap_or_default(),
+                ],
+            );
+        }
         row.extend(s.dimensions.iter().map(|d| fmt_num(*d)));
         let u = s.uncertainty;
         let vetoes: Vec<&crate::engine::method::Veto> = s

@@ -1,4 +1,6 @@
-//! The analysts' tables beside the report: `townships.csv` (the league),
+//! The analysts' tables beside the report: `townships.csv` (the league;
+//! in a province extract with its county, and `counties.csv` the county
+//! league),
 //! `trend.csv` (the district over the trend quarters) and `alerts.csv`
 //! (every alert, villages in listing order), from the standings and the
 //! alerts the stages below computed.
@@ -8,40 +10,63 @@ use std::path::Path;
 use super::CsvFile;
 use crate::assessment::Assessment;
 use crate::error::Result;
-use crate::standings::Standings;
+use crate::model::COUNTY_DIGITS;
+use crate::standings::{Standings, TownshipStanding};
 
 fn num(x: Option<f64>, decimals: usize) -> String {
     x.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
 }
 
-/// Writes `townships.csv`, `trend.csv` and `alerts.csv` into `dir`.
+/// Writes `townships.csv`, `trend.csv` and `alerts.csv` into `dir`, and
+/// `counties.csv` when the villages span more than one county.
 pub fn write(dir: &Path, a: &Assessment, standings: &Standings) -> Result<()> {
-    write_townships(&dir.join("townships.csv"), standings)?;
+    let several = a.several_counties();
+    write_league(
+        &dir.join("townships.csv"),
+        Level::Township { county: several },
+        &standings.townships,
+    )?;
+    if several {
+        write_league(&dir.join("counties.csv"), Level::County, &standings.counties)?;
+    }
     write_trend(&dir.join("trend.csv"), standings)?;
     write_alerts(&dir.join("alerts.csv"), a, standings)
 }
 
-fn write_townships(path: &Path, standings: &Standings) -> Result<()> {
-    let mut w = CsvFile::create(
-        path,
-        [
-            "rank",
-            "township_code",
-            "township_name",
-            "villages_ranked",
+/// Which league a file holds.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    /// Townships; with `county`, each one's county code after its name.
+    Township { county: bool },
+    County,
+}
+
+fn write_league(path: &Path, level: Level, league: &[TownshipStanding]) -> Result<()> {
+    let (code, name) = match level {
+        Level::Township { .. } => ("township_code", "township_name"),
+        Level::County => ("county_code", "county_name"),
+    };
+    let with_county = matches!(level, Level::Township { county: true });
+    let mut header = vec!["rank", code, name];
+    if with_county {
+        header.push("county_code");
+    }
+    header.extend([
+        "villages_ranked",
             "index_mean",
             "index_median",
             "index_sd",
             "red",
-            "index_mean_previous",
-            "index_mean_change",
-        ],
-    )?;
-    for t in &standings.townships {
-        w.row([
-            t.rank.to_string(),
-            t.code.clone(),
-            t.name.clone(),
+        "index_mean_previous",
+        "index_mean_change",
+    ]);
+    let mut w = CsvFile::create(path, header)?;
+    for t in league {
+        let mut row = vec![t.rank.to_string(), t.code.clone(), t.name.clone()];
+        if with_county {
+            row.push(t.code.get(..COUNTY_DIGITS).unwrap_or(&t.code).to_string());
+        }
+        row.extend([
             t.indices.len().to_string(),
             num(t.mean, 2),
             num(t.median, 2),
@@ -52,7 +77,8 @@ fn write_townships(path: &Path, standings: &Standings) -> Result<()> {
                 .zip(t.previous_mean)
                 .map(|(a, b)| format!("{}", a - b))
                 .unwrap_or_default(),
-        ])?;
+        ]);
+        w.row(row)?;
     }
     w.finish()
 }

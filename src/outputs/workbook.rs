@@ -1,8 +1,9 @@
 //! `ranking.xlsx`: the run's tables as one Excel workbook, for the
 //! analyst whose next step is a spreadsheet. Each sheet is read back from
 //! the CSV the run has just written (so the two agree cell by cell, and
-//! the public edition's suppression holds for both): ranking, township
-//! league, alerts, weights. Chinese headers by default, English with
+//! the public edition's suppression holds for both): ranking, county
+//! league (province extracts), township league, alerts, weights; and one
+//! sheet from the scores themselves, each village's indicator scores. Chinese headers by default, English with
 //! `--lang en`; a frozen header row, an autofilter, numbers as numbers
 //! with the CSV's decimals, codes and ids as text, tiers coloured, column
 //! widths that fit Chinese text. Text is written as text, so no cell is a
@@ -14,19 +15,73 @@ use std::path::Path;
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 use crate::error::{Error, Result};
+use crate::framework::Framework;
+use crate::model::Village;
 use crate::outputs::csv::original_text;
 use crate::period::Quarter;
+use crate::scoring::{Scores, listing_order};
 
 /// The workbook's file name, beside the CSVs.
 pub const FILE: &str = "ranking.xlsx";
 
-/// The sheets: CSV file, Chinese name, English name.
-const SHEETS: [(&str, &str, &str); 4] = [
+/// The sheets: CSV file (or [`SCORES_SHEET`]), Chinese name, English name.
+const SHEETS: [(&str, &str, &str); 6] = [
     ("ranking.csv", "村社排名", "ranking"),
+    ("counties.csv", "县区排名", "counties"),
     ("townships.csv", "乡镇排名", "townships"),
     ("alerts.csv", "预警", "alerts"),
+    (SCORES_SHEET, "指标得分", "indicator scores"),
     ("weights.csv", "权重", "weights"),
 ];
+
+/// The sheet written from [`IndicatorScores`] rather than a CSV.
+const SCORES_SHEET: &str = "(indicator scores)";
+
+/// Each village's indicator scores for the workbook: one row per village
+/// in listing order (code, name, township, index, rank), then every
+/// indicator's normalised score (0–100, two decimals) under its id; a
+/// cell the public edition hides is empty, as on the village page.
+#[derive(Debug)]
+pub struct IndicatorScores<'a> {
+    pub framework: &'a Framework,
+    pub villages: &'a [Village],
+    pub scores: &'a Scores,
+    /// `hidden[indicator][village]` (the public edition's small cells).
+    pub hidden: Option<&'a [Vec<bool>]>,
+}
+
+impl IndicatorScores<'_> {
+    fn rows(&self) -> Vec<csv::StringRecord> {
+        let mut head = csv::StringRecord::from(vec![
+            "village_code",
+            "village_name",
+            "township_name",
+            "index",
+            "rank",
+        ]);
+        for i in &self.framework.indicators {
+            head.push_field(&i.id);
+        }
+        let mut rows = vec![head];
+        for v in listing_order(&self.scores.villages, self.villages) {
+            let (village, s) = (&self.villages[v], &self.scores.villages[v]);
+            let mut row = csv::StringRecord::from(vec![
+                village.code.as_str(),
+                village.name.as_str(),
+                village.township_name.as_str(),
+            ]);
+            row.push_field(&s.index.map(|x| format!("{x:.4}")).unwrap_or_default());
+            row.push_field(&s.rank.map(|r| r.to_string()).unwrap_or_default());
+            for (k, cells) in self.scores.cells.iter().enumerate() {
+                let hidden = self.hidden.is_some_and(|h| h[k][v]);
+                let score = cells[v].normalised.filter(|_| !hidden);
+                row.push_field(&score.map(|x| format!("{x:.2}")).unwrap_or_default());
+            }
+            rows.push(row);
+        }
+        rows
+    }
+}
 
 /// Chinese headers of the columns the CSVs share; a column not listed
 /// keeps its English name (an indicator's or dimension's id).
@@ -113,10 +168,15 @@ fn xlsx_error(path: &Path) -> impl Fn(rust_xlsxwriter::XlsxError) -> Error + '_ 
     }
 }
 
-/// Writes `dir/ranking.xlsx` from the CSVs in `dir`; headers in Chinese
-/// unless `english`. The document's date is the quarter's last day, so the
-/// same run writes the same bytes.
-pub fn write(dir: &Path, quarter: Quarter, english: bool) -> Result<()> {
+/// Writes `dir/ranking.xlsx` from the CSVs in `dir` and `scores`; headers
+/// in Chinese unless `english`. The document's date is the quarter's last
+/// day, so the same run writes the same bytes.
+pub fn write(
+    dir: &Path,
+    quarter: Quarter,
+    english: bool,
+    scores: &IndicatorScores<'_>,
+) -> Result<()> {
     let path = dir.join(FILE);
     let err = xlsx_error(&path);
     let mut book = Workbook::new();
@@ -132,24 +192,20 @@ pub fn write(dir: &Path, quarter: Quarter, english: bool) -> Result<()> {
             .set_title(format!("清廉指数 {quarter}"))
             .set_creation_datetime(&date),
     );
-    let zh: HashMap<&str, &str> = HEADERS_ZH.iter().copied().collect();
+    let mut zh: HashMap<&str, &str> = HEADERS_ZH.iter().copied().collect();
+    for i in &scores.framework.indicators {
+        zh.insert(&i.id, &i.name_zh);
+    }
     for (file, name_zh, name_en) in SHEETS {
-        let csv_path = dir.join(file);
-        if !csv_path.exists() {
-            continue;
-        }
-        let text = std::fs::read_to_string(&csv_path).map_err(Error::io("reading", &csv_path))?;
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-        let rows: Vec<csv::StringRecord> = rdr
-            .records()
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Write {
-                context: format!("reading back {} for the workbook", csv_path.display()),
-                source: e.into(),
-            })?;
+        let rows = if file == SCORES_SHEET {
+            scores.rows()
+        } else {
+            let csv_path = dir.join(file);
+            if !csv_path.exists() {
+                continue;
+            }
+            read_back(&csv_path)?
+        };
         let sheet = book.add_worksheet();
         sheet
             .set_name(if english { name_en } else { name_zh })
@@ -166,6 +222,21 @@ pub fn write(dir: &Path, quarter: Quarter, english: bool) -> Result<()> {
     }
     book.save(&path).map_err(&err)?;
     Ok(())
+}
+
+/// The records of a CSV the run wrote (its BOM dropped).
+fn read_back(csv_path: &Path) -> Result<Vec<csv::StringRecord>> {
+    let text = std::fs::read_to_string(csv_path).map_err(Error::io("reading", csv_path))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    rdr.records()
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::Write {
+            context: format!("reading back {} for the workbook", csv_path.display()),
+            source: e.into(),
+        })
 }
 
 /// One sheet: the header row (named by `header`), then every row, numbers

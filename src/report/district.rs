@@ -13,7 +13,9 @@ use super::views::{
 use super::{Layout, render};
 use crate::alerts::AlertKind;
 use crate::error::{Error, Result};
+use crate::model::COUNTY_DIGITS;
 use crate::scoring::TierCounts;
+use crate::standings::TownshipStanding;
 
 /// Writes `report.html` with the district charts `charts`.
 pub(super) fn write(
@@ -30,7 +32,15 @@ pub(super) fn write(
         summary => &summary(l),
         movers => &movers(l),
         summons => &summons(l),
-        townships => &townships(l),
+        townships => &league(l, &l.standings.townships),
+        counties => &league(l, &l.standings.counties),
+        several_counties => l.several_counties,
+        scope => l.a.county_scope.as_ref().map(|c| minijinja::context! {
+            code => &c.county_code,
+            name => l.a.county_name(&c.county_code),
+            villages => c.villages_in_county,
+            of => c.villages_in_extract,
+        }),
         ranking => &ranking(l),
         dimensions => &l.dim_names,
         heatmap_cut => heatmap_cut,
@@ -146,14 +156,20 @@ fn summons(l: &Layout) -> Vec<SummonsRow> {
         .collect()
 }
 
-fn townships(l: &Layout) -> Vec<TownshipRow> {
-    l.standings
-        .townships
+/// The rows of the township or the county league.
+fn league(l: &Layout, standings: &[TownshipStanding]) -> Vec<TownshipRow> {
+    standings
         .iter()
         .map(|t| TownshipRow {
             rank: t.rank,
             code: t.code.clone(),
             name: t.name.clone(),
+            county: if l.several_counties {
+                let code = t.code.get(..COUNTY_DIGITS).unwrap_or(&t.code);
+                l.a.county_name(code).to_string()
+            } else {
+                String::new()
+            },
             villages: t.indices.len(),
             mean: num(t.mean, 2),
             median: num(t.median, 2),
@@ -190,6 +206,13 @@ fn ranking(l: &Layout) -> Vec<RankingRow> {
                 name: villages[v].name.clone(),
                 code: villages[v].code.clone(),
                 township: villages[v].township_name.clone(),
+                county: if l.several_counties {
+                    a.county_name(villages[v].county_code()).to_string()
+                } else {
+                    String::new()
+                },
+                county_rank: s.county_rank.map(|r| r.to_string()).unwrap_or_default(),
+                county_rank_sort: sort_key(s.county_rank.map(f64::from)),
                 href: l.href(v),
                 index: num(s.index, 2),
                 index_sort: sort_key(s.index),

@@ -204,6 +204,9 @@ pub(crate) struct Layout<'a> {
     petition_counts: BTreeSet<String>,
     /// `hidden[indicator][village]`: cells the public edition hides.
     hidden: Vec<Vec<bool>>,
+    /// The villages span more than one county: the pages carry the county
+    /// level.
+    several_counties: bool,
 }
 
 impl Layout<'_> {
@@ -293,6 +296,7 @@ pub fn write(
         cells,
         petition_counts: privacy::petition_counts(framework, &a.table),
         hidden: privacy::hidden_cells(cells, framework, &a.table, &a.values),
+        several_counties: a.several_counties(),
     };
     let mut written = Written::default();
     let mut charts = Charts {

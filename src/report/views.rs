@@ -87,6 +87,10 @@ pub(super) struct RankingRow {
     pub(super) name: String,
     pub(super) code: String,
     pub(super) township: String,
+    /// The county's name in a province extract; empty otherwise.
+    pub(super) county: String,
+    pub(super) county_rank: String,
+    pub(super) county_rank_sort: String,
     pub(super) href: String,
     pub(super) index: String,
     pub(super) index_sort: String,
@@ -123,6 +127,8 @@ pub(super) struct TownshipRow {
     pub(super) rank: u32,
     pub(super) code: String,
     pub(super) name: String,
+    /// A township's county (province extracts); empty otherwise.
+    pub(super) county: String,
     pub(super) villages: usize,
     pub(super) mean: String,
     pub(super) median: String,
@@ -217,6 +223,10 @@ pub(super) struct VillageView {
     pub(super) code: String,
     pub(super) name: String,
     pub(super) township: String,
+    /// The county's name and the village's rank in it (province
+    /// extracts); empty otherwise.
+    pub(super) county: String,
+    pub(super) county_rank: String,
     pub(super) index: String,
     pub(super) rank: String,
     pub(super) tier: &'static str,

@@ -151,6 +151,16 @@ fn view(l: &Layout, v: usize) -> VillageView {
         code: village.code.clone(),
         name: village.name.clone(),
         township: village.township_name.clone(),
+        county: if l.several_counties {
+            l.a.county_name(village.county_code()).to_string()
+        } else {
+            String::new()
+        },
+        county_rank: if l.several_counties {
+            s.county_rank.map(|r| r.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        },
         index: num(s.index, 2),
         rank: s
             .rank

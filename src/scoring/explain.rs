@@ -82,6 +82,7 @@ mod tests {
             index,
             rank,
             township_rank: rank,
+            county_rank: rank,
             tier,
             tier_uncapped: tier,
             dimensions: Vec::new(),

@@ -82,6 +82,9 @@ pub struct VillageScore {
     pub index: Option<f64>,
     pub rank: Option<u32>,
     pub township_rank: Option<u32>,
+    /// Rank among the villages of its county (the first 6 digits of its
+    /// code); written only when a run holds more than one county.
+    pub county_rank: Option<u32>,
     pub tier: Tier,
     /// The tier before vetoes.
     pub tier_uncapped: Tier,
@@ -344,6 +347,7 @@ pub fn score(
             index,
             rank: None,
             township_rank: None,
+            county_rank: None,
             tier: Tier::InsufficientData,
             tier_uncapped: Tier::InsufficientData,
             dimensions: (0..nd).map(|d| agg.values[d][v]).collect(),
@@ -568,15 +572,22 @@ fn rank_and_tier(framework: &Framework, villages: &[Village], scores: &mut [Vill
         scores[i].rank = Some(r);
     }
     let mut townships: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut counties: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, v) in villages.iter().enumerate() {
         townships
             .entry(v.township_code.as_str())
             .or_default()
             .push(i);
+        counties.entry(v.county_code()).or_default().push(i);
     }
     for members in townships.values() {
         for (i, r) in competition_ranks(&indices, members, &codes) {
             scores[i].township_rank = Some(r);
+        }
+    }
+    for members in counties.values() {
+        for (i, r) in competition_ranks(&indices, members, &codes) {
+            scores[i].county_rank = Some(r);
         }
     }
     let ranked = scores.iter().filter(|s| s.rank.is_some()).count();

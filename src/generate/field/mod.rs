@@ -23,7 +23,6 @@ mod trading;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::district::{Cell, District};
@@ -34,11 +33,7 @@ use crate::period::Quarter;
 /// Writes the field profile's district into `out_dir` (already cleared of
 /// stale files).
 pub(super) fn generate(d: &District, out_dir: &Path) -> Result<GenerateSummary, GenerateError> {
-    let mut rows = BTreeMap::new();
-    let (villages, cadres, relations) = reference::write(d, out_dir)?;
-    rows.insert("villages".to_string(), villages);
-    rows.insert("cadres".to_string(), cadres);
-    rows.insert("relations".to_string(), relations);
+    let mut rows = reference::write(d, out_dir)?;
     rows.insert("petitions".to_string(), petitions::write(d, out_dir)?);
     rows.insert("cases".to_string(), cases::write(d, out_dir)?);
     rows.insert("trading".to_string(), trading::write(d, out_dir)?);
