@@ -29,6 +29,11 @@ pub struct Cli {
     /// json for batch jobs (one object per line, README "Logs").
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// No progress bars and no closing line (warnings and errors still go
+    /// to standard error). Bars are drawn only when standard error is a
+    /// terminal and the log is text.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 /// `--log-format`.

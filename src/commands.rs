@@ -25,7 +25,7 @@ use crate::cli::{
 /// exits 4 when it found rows it would reject).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run_assessment(args),
+        Command::Run(args) => run_assessment(args, cli.quiet),
         Command::Validate(args) => validate(args),
         Command::Catalog(CatalogCommand::Init(args)) => catalog_init(&args),
         Command::Generate(args) => generate(args),
@@ -61,7 +61,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 const CACHE_DIR: &str = ".qinglian-cache";
 
 /// `qinglian run`: score, rank and report one quarter (or `--explain`).
-fn run_assessment(args: RunArgs) -> Result<ExitCode> {
+fn run_assessment(args: RunArgs, quiet: bool) -> Result<ExitCode> {
     if args.explain {
         let fw = Framework::load(&args.input.framework.framework)?;
         print!("{}", pipeline::explain(&fw));
@@ -113,15 +113,17 @@ fn run_assessment(args: RunArgs) -> Result<ExitCode> {
         exit_code = 0,
         "run finished"
     );
-    println!(
-        "{}: {} villages scored, {} ranked, {} rows rejected; wrote {} in {:.2} s",
-        outcome.quarter,
-        outcome.villages,
-        outcome.ranked,
-        outcome.rows_rejected,
-        outcome.out_dir.display(),
-        started.elapsed().as_secs_f64()
-    );
+    if !quiet {
+        println!(
+            "{}: {} villages scored, {} ranked, {} rows rejected; wrote {} in {:.2} s",
+            outcome.quarter,
+            outcome.villages,
+            outcome.ranked,
+            outcome.rows_rejected,
+            outcome.out_dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,7 +7,8 @@
 //! the floors below it (README's "Code map"; `tests/architecture.rs`
 //! checks it):
 //! - ground: [`error`], [`period`], [`digest`], [`contract`] (the input
-//!   tables), [`parallel`] (work over the cores); then [`model`] (villages, the data-point table, indicator
+//!   tables), [`parallel`] (work over the cores), [`progress`] (bars on a
+//!   terminal); then [`model`] (villages, the data-point table, indicator
 //!   values) and [`engine`] (the framework-free scoring engine);
 //! - configuration: [`framework`] (indicators/ and sql/), [`catalog`];
 //! - stages: [`ingest`] → [`datapoints`] → [`indicators`] → [`scoring`] →
@@ -40,6 +41,7 @@ pub mod parallel;
 pub mod period;
 pub mod pipeline;
 pub mod precomputed;
+pub mod progress;
 pub mod report;
 pub mod scoring;
 pub mod standings;

@@ -18,7 +18,7 @@ mod commands;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let json = cli.log_format == cli::LogFormat::Json;
-    init_logging(cli.verbose, json);
+    init_logging(cli.verbose, json, cli.quiet);
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -44,7 +44,14 @@ fn main() -> ExitCode {
 /// `QINGLIAN_LOG` (a tracing filter) overrides both. `json`: one JSON
 /// object per event and line (tracing-subscriber's JSON layer), the
 /// event's fields flattened beside `timestamp`, `level` and `target`.
-fn init_logging(verbose: u8, json: bool) {
+/// Text logs on a terminal, unless `quiet`, come with progress bars
+/// (`qinglian::progress`, drawn by tracing-indicatif, which also writes
+/// the log lines so the two do not tear).
+fn init_logging(verbose: u8, json: bool, quiet: bool) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let level = match verbose {
         0 => "warn",
         1 => "info",
@@ -58,20 +65,34 @@ fn init_logging(verbose: u8, json: bool) {
     } else {
         filter
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if json {
-        builder
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .json()
             .flatten_event(true)
             .with_current_span(false)
+            .with_span_list(false)
+            .with_filter(filter);
+        tracing_subscriber::registry().with(layer).init();
+    } else if terminal && !quiet {
+        let bars = tracing_indicatif::IndicatifLayer::new();
+        // Colours for a terminal only, not in a batch job's log file.
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(bars.get_stderr_writer())
+            .with_ansi(true)
+            .with_filter(filter);
+        let shown = tracing_indicatif::filter::IndicatifFilter::new(false);
+        tracing_subscriber::registry()
+            .with(layer)
+            .with(bars.with_filter(shown))
             .init();
     } else {
-        // Colours for a terminal only, not in a batch job's log file.
-        builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init();
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(terminal)
+            .with_filter(filter);
+        tracing_subscriber::registry().with(layer).init();
     }
 }
 

@@ -202,7 +202,12 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     let county_scope = match &opts.county {
         Some(code) => {
             let (kept, all) = datapoints::scope_to_county(&ctx, code).await?;
-            tracing::info!(county = code.as_str(), villages = kept, of = all, "assessing one county");
+            tracing::info!(
+                county = code.as_str(),
+                villages = kept,
+                of = all,
+                "assessing one county"
+            );
             Some(crate::assessment::CountyScope {
                 county_code: code.clone(),
                 villages_in_county: kept,

@@ -219,10 +219,20 @@ pub fn compute(
     let counties = if crate::model::several_counties(villages) {
         let county_name = |m: &[usize]| {
             let code = villages[m[0]].county_code();
-            county_names.get(code).map_or(code, String::as_str).to_string()
+            county_names
+                .get(code)
+                .map_or(code, String::as_str)
+                .to_string()
         };
         let members = by_level(villages, Level::County);
-        league(Level::County, &county_name, scores, previous, &members, &quarters)
+        league(
+            Level::County,
+            &county_name,
+            scores,
+            previous,
+            &members,
+            &quarters,
+        )
     } else {
         Vec::new()
     };

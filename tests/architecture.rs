@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 /// do not import each other.
 const LAYERS: &[&[&str]] = &[
     // Ground floor: no import from the crate.
-    &["error", "period", "digest", "contract", "parallel"],
+    &[
+        "error", "period", "digest", "contract", "parallel", "progress",
+    ],
     // The domain's shared types.
     &["model"],
     // The framework-free scoring engine.

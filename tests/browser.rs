@@ -253,7 +253,10 @@ window.addEventListener("load", function () {{
 /// An attribute of the dumped `<html>` element.
 fn attribute<'d>(dom: &'d str, name: &str) -> &'d str {
     let key = format!("{name}=\"");
-    let at = dom.find(&key).unwrap_or_else(|| panic!("no {name} in the page")) + key.len();
+    let at = dom
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        + key.len();
     &dom[at..at + dom[at..].find('"').unwrap()]
 }
 
@@ -289,13 +292,21 @@ fn on_a_phone_nothing_is_wider_than_the_screen_and_print_fits_a4() {
             &browser,
             profile.path(),
             &probed,
-            &["--allow-file-access-from-files", "--hide-scrollbars", "--dump-dom"],
+            &[
+                "--allow-file-access-from-files",
+                "--hide-scrollbars",
+                "--dump-dom",
+            ],
         );
         std::fs::remove_file(&probed).unwrap();
         let name = page.display();
         assert_eq!(attribute(&dom, "data-viewport"), "390", "{name}");
         assert_eq!(attribute(&dom, "data-phone-layout"), "true", "{name}");
-        assert_eq!(attribute(&dom, "data-page-width"), "390", "{name}: the page scrolls sideways");
+        assert_eq!(
+            attribute(&dom, "data-page-width"),
+            "390",
+            "{name}: the page scrolls sideways"
+        );
         assert_eq!(
             attribute(&dom, "data-wide-count"),
             "0",
@@ -316,35 +327,45 @@ fn on_a_phone_nothing_is_wider_than_the_screen_and_print_fits_a4() {
             &browser,
             profile.path(),
             &page,
-            &["--window-size=390,844", &format!("--screenshot={}", shot.display())],
+            &[
+                "--window-size=390,844",
+                &format!("--screenshot={}", shot.display()),
+            ],
         );
         let img = image::open(&shot).unwrap().to_rgb8();
         assert_eq!(img.width(), 390, "{name}");
         let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
         colours.sort_unstable();
         colours.dedup();
-        assert!(colours.len() > 50, "{name}: the phone screenshot is nearly blank");
+        assert!(
+            colours.len() > 50,
+            "{name}: the phone screenshot is nearly blank"
+        );
     }
 
     // Printed to A4: the samples' report (60 villages, the summons list
     // from its own page, the ranking without the columns print leaves
     // out) takes 6 to 16 pages (8 when this was written); a village page
     // (cards, alerts, three charts, 73 indicator rows) 2 to 8 (6).
-    for (page, pages) in [
-        (out.join("report.html"), 6..=16),
-        (village, 2..=8),
-    ] {
+    for (page, pages) in [(out.join("report.html"), 6..=16), (village, 2..=8)] {
         let pdf = tmp.path().join("print.pdf");
         let profile = tempfile::tempdir().unwrap();
         browse(
             &browser,
             profile.path(),
             &page,
-            &["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())],
+            &[
+                "--no-pdf-header-footer",
+                &format!("--print-to-pdf={}", pdf.display()),
+            ],
         );
         let bytes = std::fs::read(&pdf).unwrap();
         assert!(bytes.starts_with(b"%PDF"), "{}", page.display());
         let n = pdf_pages(&bytes);
-        assert!(pages.contains(&n), "{}: {n} pages printed, expected {pages:?}", page.display());
+        assert!(
+            pages.contains(&n),
+            "{}: {n} pages printed, expected {pages:?}",
+            page.display()
+        );
     }
 }

@@ -555,7 +555,8 @@ fn generate_field_profile_validates_without_rejects() {
         assert_eq!(cols[1], "present", "{line}");
         assert_eq!(cols[4], "0", "rejected rows: {line}");
     }
-    assert_eq!(t.lines().count(), 8, "{t}");
+    // A header and the eight tables (the counties extension included).
+    assert_eq!(t.lines().count(), 9, "{t}");
 
     let o = qinglian(&["generate", "--profile", "nonsense", "--out", "x"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -704,4 +705,75 @@ fn a_json_log_is_one_object_per_line_ending_in_a_summary() {
             .contains("/nonexistent/qinglian"),
         "{last}"
     );
+}
+
+/// The bars' own words (`qinglian::progress` messages), found nowhere else
+/// in a run's output.
+const BARS: [&str; 4] = [
+    "validating villages (",
+    "data-point queries",
+    "Monte Carlo runs",
+    "village pages",
+];
+
+#[test]
+fn progress_bars_only_on_a_terminal_and_not_with_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    // Standard error a pipe (a batch job): log lines, no bar.
+    let o = qinglian(&["run", "--out", out, "-v"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(log.contains("data points computed"), "{log}");
+    for bar in BARS {
+        assert!(!log.contains(bar), "a bar on a pipe: {bar}");
+    }
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour or cursor codes on a pipe"
+    );
+
+    // On a terminal: util-linux's script(1) runs the binary on a
+    // pseudo-terminal and records what it drew.
+    let script = std::path::Path::new("/usr/bin/script");
+    if !script.is_file() {
+        assert!(
+            std::env::var("QINGLIAN_REQUIRE_BROWSER").is_err(),
+            "CI needs util-linux's script(1) for the terminal test"
+        );
+        eprintln!("skipped the terminal half: no /usr/bin/script (util-linux)");
+        return;
+    }
+    let on_terminal = |extra: &str| {
+        let record = tmp.path().join("terminal.log");
+        let command = format!("{} run --out {out} {extra}", env!("CARGO_BIN_EXE_qinglian"));
+        let o = std::process::Command::new(script)
+            .args(["-q", "-e", "-f", "-c", &command])
+            .arg(&record)
+            .current_dir(repo())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8_lossy(&std::fs::read(&record).unwrap()).into_owned()
+    };
+    let drawn = on_terminal("-v");
+    for bar in BARS {
+        assert!(drawn.contains(bar), "no {bar} bar on a terminal: {drawn}");
+    }
+    assert!(
+        drawn.contains("data points computed"),
+        "log lines beside the bars"
+    );
+    assert!(drawn.contains("villages scored"), "the closing line");
+    let quiet = on_terminal("-v --quiet");
+    for bar in BARS {
+        assert!(!quiet.contains(bar), "a bar with --quiet: {bar}");
+    }
+    assert!(
+        !quiet.contains("villages scored"),
+        "no closing line with --quiet"
+    );
+    assert!(quiet.contains("data points computed"), "the log stays");
 }

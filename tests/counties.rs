@@ -81,7 +81,11 @@ fn a_province_run_ranks_villages_within_their_county_and_leagues_the_counties() 
     let mut by_county: BTreeMap<String, Vec<(f64, String, u32)>> = BTreeMap::new();
     for r in &rows {
         let (code, county) = (&r[h["village_code"]], &r[h["county_code"]]);
-        assert_eq!(&code[..6], county, "the county is the code's first 6 digits");
+        assert_eq!(
+            &code[..6],
+            county,
+            "the county is the code's first 6 digits"
+        );
         let name = &r[h["county_name"]];
         let expected = match county.as_str() {
             "990101" => "清源县",
@@ -132,12 +136,23 @@ fn a_province_run_ranks_villages_within_their_county_and_leagues_the_counties() 
     for name in ["清源县", "临江区", "北山县"] {
         assert!(html.contains(name), "{name}");
     }
-    let page = std::fs::read_to_string(out.join("village").join(format!("{}.html", rows[0][0]))).unwrap();
-    assert!(page.contains("县内排名"), "the village page shows the county rank");
+    let page =
+        std::fs::read_to_string(out.join("village").join(format!("{}.html", rows[0][0]))).unwrap();
+    assert!(
+        page.contains("县内排名"),
+        "the village page shows the county rank"
+    );
     let book: Xlsx<_> = open_workbook(out.join("ranking.xlsx")).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["村社排名", "县区排名", "乡镇排名", "预警", "指标得分", "权重"]
+        [
+            "村社排名",
+            "县区排名",
+            "乡镇排名",
+            "预警",
+            "指标得分",
+            "权重"
+        ]
     );
 }
 
@@ -161,8 +176,10 @@ fn with_villages_of(county: &str, to: &Path) -> PathBuf {
     let codes = arrow::array::AsArray::as_string::<i32>(
         batch.column_by_name("village_code").unwrap().as_ref(),
     );
-    let keep: arrow::array::BooleanArray =
-        codes.iter().map(|c| c.map(|c| c.starts_with(county))).collect();
+    let keep: arrow::array::BooleanArray = codes
+        .iter()
+        .map(|c| c.map(|c| c.starts_with(county)))
+        .collect();
     let kept = arrow::compute::filter_record_batch(&batch, &keep).unwrap();
     common::write(&path, &kept);
     to.to_path_buf()
@@ -185,11 +202,17 @@ fn run_county_assesses_one_county_on_its_own_normalisation() {
     }))
     .unwrap();
     let (h, rows) = csv(&one.join("ranking.csv"));
-    assert!(!h.contains_key("county_code"), "one county: no county level");
+    assert!(
+        !h.contains_key("county_code"),
+        "one county: no county level"
+    );
     assert!(rows.len() > 30);
     assert!(rows.iter().all(|r| r[0].starts_with("990102")));
     assert_eq!(outcome.villages, rows.len());
-    assert_eq!(outcome.rows_rejected, 0, "other counties' rows are out of scope, not rejected");
+    assert_eq!(
+        outcome.rows_rejected, 0,
+        "other counties' rows are out of scope, not rejected"
+    );
     // Ranks 1… within the county.
     assert_eq!(rows[0][h["rank"]], "1");
     let manifest: serde_json::Value =
@@ -209,7 +232,11 @@ fn run_county_assesses_one_county_on_its_own_normalisation() {
         .iter()
         .filter(|r| province_index[r[0].as_str()] != r[h["index"]])
         .count();
-    assert!(differ > rows.len() / 2, "{differ} of {} indices differ", rows.len());
+    assert!(
+        differ > rows.len() / 2,
+        "{differ} of {} indices differ",
+        rows.len()
+    );
 
     // The same as an extract holding only that county's villages (whose
     // other rows are then rejected as unknown villages): scores and ranks
@@ -236,16 +263,38 @@ fn a_county_that_is_not_there_or_not_a_code_is_refused() {
     let data = province().to_str().unwrap();
     let out = tmp.path().join("out");
     let out = out.to_str().unwrap();
-    let o = qinglian(&["run", "--data", data, "--out", out, "--no-report", "--county", "990109"]);
+    let o = qinglian(&[
+        "run",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--no-report",
+        "--county",
+        "990109",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("no village of the villages table is in county 990109; its counties are 990101, 990102, 990103"),
         "{}",
         text(&o)
     );
-    let o = qinglian(&["run", "--data", data, "--out", out, "--no-report", "--county", "3301"]);
+    let o = qinglian(&[
+        "run",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--no-report",
+        "--county",
+        "3301",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("first 6 digits of a village code"), "{}", text(&o));
+    assert!(
+        text(&o).contains("first 6 digits of a village code"),
+        "{}",
+        text(&o)
+    );
     assert!(!Path::new(out).exists(), "nothing written");
 }
 
@@ -262,15 +311,24 @@ fn without_the_counties_table_a_county_is_named_by_its_code_and_bad_rows_are_rej
     }))
     .unwrap();
     let (h, rows) = csv(&out.join("ranking.csv"));
-    assert!(rows.iter().all(|r| r[h["county_name"]] == r[h["county_code"]]));
+    assert!(
+        rows.iter()
+            .all(|r| r[h["county_name"]] == r[h["county_code"]])
+    );
 
     // A county code of five digits is rejected like any bad code.
     let table = &qinglian::contract::COUNTIES;
     let batch = common::batch(
         table,
         &[
-            &[("county_code", Some("990101")), ("county_name", Some("清源县"))],
-            &[("county_code", Some("99010")), ("county_name", Some("坏代码县"))],
+            &[
+                ("county_code", Some("990101")),
+                ("county_name", Some("清源县")),
+            ],
+            &[
+                ("county_code", Some("99010")),
+                ("county_name", Some("坏代码县")),
+            ],
         ],
     );
     common::write(&data.join("counties.parquet"), &batch);

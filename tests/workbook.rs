@@ -130,7 +130,13 @@ fn the_workbook_agrees_with_every_csv_cell_by_cell() {
     let mut book: Xlsx<_> = open_workbook(en.join("ranking.xlsx")).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["ranking", "townships", "alerts", "indicator scores", "weights"]
+        [
+            "ranking",
+            "townships",
+            "alerts",
+            "indicator scores",
+            "weights"
+        ]
     );
     let same = |h: &str| h.to_string();
     for (sheet, csv) in [("ranking", "ranking.csv"), ("alerts", "alerts.csv")] {
@@ -218,8 +224,14 @@ fn assert_scores_sheet(
     let range = book.worksheet_range(sheet).unwrap();
     let ranking = csv_rows(&out.join("ranking.csv"));
     let batch = common::read_batch(&out.join("scores.parquet"));
-    let codes = batch.column_by_name("village_code").unwrap().as_string::<i32>();
-    let ids = batch.column_by_name("indicator_id").unwrap().as_string::<i32>();
+    let codes = batch
+        .column_by_name("village_code")
+        .unwrap()
+        .as_string::<i32>();
+    let ids = batch
+        .column_by_name("indicator_id")
+        .unwrap()
+        .as_string::<i32>();
     let norm = batch
         .column_by_name("normalised")
         .unwrap()
@@ -265,7 +277,12 @@ fn assert_scores_sheet(
             let expected = want[&(code.clone(), ind.id.clone())];
             match (range.get_value((r as u32, c)), expected) {
                 (Some(Data::Float(x)), Some(n)) => {
-                    assert_eq!(format!("{x:.2}"), format!("{n:.2}"), "{sheet} {code} {}", ind.id);
+                    assert_eq!(
+                        format!("{x:.2}"),
+                        format!("{n:.2}"),
+                        "{sheet} {code} {}",
+                        ind.id
+                    );
                     shown += 1;
                 }
                 (None | Some(Data::Empty), None) => {}

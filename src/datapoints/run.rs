@@ -245,8 +245,10 @@ pub async fn compute_quarters(
         index: &index,
         n: villages.len(),
     };
+    let progress = crate::progress::Progress::new("data-point queries", jobs.len() as u64);
     let results: Vec<Result<JobResult>> = futures::stream::iter(jobs.iter().map(|j| env.run(j)))
         .buffered(at_once(ctx))
+        .inspect(|_| progress.inc(1))
         .collect()
         .await;
     for result in results {

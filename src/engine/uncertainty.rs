@@ -218,6 +218,7 @@ pub fn simulate(
     };
 
     let mut all: Vec<Run> = Vec::with_capacity(runs);
+    let progress = crate::progress::Progress::new("Monte Carlo runs", runs as u64);
     for batch in draws.chunks(BATCH) {
         // The batch's runs by variant, in the order drawn.
         let mut groups: Vec<Group> = Vec::new();
@@ -251,6 +252,7 @@ pub fn simulate(
         }
         // Per run (in parallel over runs): ranks and tiers.
         all.extend(in_parallel(&index, threads, |i| Ok(rank(i)))?);
+        progress.inc(batch.len() as u64);
     }
     percentiles(model, settings, &all, &blocks, threads)
 }

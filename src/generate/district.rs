@@ -23,7 +23,14 @@ pub(crate) const PREFECTURE_PREFIX: &str = "9901";
 pub(crate) const MAX_COUNTIES: usize = 99;
 /// County names, taken in turn (a number is added past the list).
 const COUNTY_NAMES: [&str; 8] = [
-    "清源县", "临江区", "北山县", "南湖区", "东川县", "西岭县", "安平县", "永宁区",
+    "清源县",
+    "临江区",
+    "北山县",
+    "南湖区",
+    "东川县",
+    "西岭县",
+    "安平县",
+    "永宁区",
 ];
 
 /// The code and name of county `c` (0-based).
@@ -31,7 +38,12 @@ pub(crate) fn county(c: usize) -> (String, String) {
     let base = COUNTY_NAMES[c % COUNTY_NAMES.len()];
     let name = match c / COUNTY_NAMES.len() {
         0 => base.to_string(),
-        round => format!("{}{}{}", &base[..base.len() - 3], round + 1, &base[base.len() - 3..]),
+        round => format!(
+            "{}{}{}",
+            &base[..base.len() - 3],
+            round + 1,
+            &base[base.len() - 3..]
+        ),
     };
     (format!("{PREFECTURE_PREFIX}{:02}", c + 1), name)
 }

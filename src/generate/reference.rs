@@ -13,8 +13,10 @@ use crate::contract;
 /// Writes the four reference tables; returns their row counts by table.
 pub(crate) fn write(d: &District, out_dir: &Path) -> Result<BTreeMap<String, u64>, GenerateError> {
     let villages = write_villages(d, &out_dir.join("villages.parquet"))?;
-    let mut counties =
-        TableWriter::create(&out_dir.join("counties.parquet"), Layout::canonical(&contract::COUNTIES))?;
+    let mut counties = TableWriter::create(
+        &out_dir.join("counties.parquet"),
+        Layout::canonical(&contract::COUNTIES),
+    )?;
     for (code, name) in &d.counties {
         counties.row(|r| {
             r.text("county_code", code.as_str());

@@ -253,8 +253,11 @@ pub async fn ingest_cached(
     let found = locate(catalog, scratch.as_ref().map(|d| d.path()))?;
     let mut tables: Vec<TableReport> = Vec::new();
     let mut rejects = Vec::new();
+    let progress = crate::progress::Progress::new("validating tables", found.len() as u64);
     for mut f in found {
         let started = std::time::Instant::now();
+        let rows: u64 = f.infos.iter().map(|i| i.rows).sum();
+        progress.message(&format!("validating {} ({rows} rows)", f.loc.table.name));
         // With a cache the table's key needs its hashes (and the villages'),
         // so they are awaited first; without one they are taken after, and
         // the hashing keeps running beside the validation.
@@ -286,6 +289,7 @@ pub async fn ingest_cached(
         );
         tables.push(report);
         rejects.extend(rejected);
+        progress.inc(1);
     }
     hashing.join().map_err(|_| Error::Internal {
         context: "hashing the input files".into(),

@@ -27,7 +27,11 @@ pub fn write(dir: &Path, a: &Assessment, standings: &Standings) -> Result<()> {
         &standings.townships,
     )?;
     if several {
-        write_league(&dir.join("counties.csv"), Level::County, &standings.counties)?;
+        write_league(
+            &dir.join("counties.csv"),
+            Level::County,
+            &standings.counties,
+        )?;
     }
     write_trend(&dir.join("trend.csv"), standings)?;
     write_alerts(&dir.join("alerts.csv"), a, standings)
@@ -37,7 +41,9 @@ pub fn write(dir: &Path, a: &Assessment, standings: &Standings) -> Result<()> {
 #[derive(Debug, Clone, Copy)]
 enum Level {
     /// Townships; with `county`, each one's county code after its name.
-    Township { county: bool },
+    Township {
+        county: bool,
+    },
     County,
 }
 
@@ -53,10 +59,10 @@ fn write_league(path: &Path, level: Level, league: &[TownshipStanding]) -> Resul
     }
     header.extend([
         "villages_ranked",
-            "index_mean",
-            "index_median",
-            "index_sd",
-            "red",
+        "index_mean",
+        "index_median",
+        "index_sd",
+        "red",
         "index_mean_previous",
         "index_mean_change",
     ]);

@@ -22,10 +22,11 @@ use crate::model::CellStatus;
 /// the chart files written.
 pub(super) fn write_all(dir: &Path, l: &Layout) -> Result<Vec<(String, u64)>> {
     let order = &l.standings.order;
+    let progress = crate::progress::Progress::new("village pages", order.len() as u64);
     crate::parallel::in_chunks(
         order,
         crate::parallel::cores().clamp(1, 8),
-        |part| write_part(dir, l, part),
+        |part| write_part(dir, l, part, &progress),
         || Error::Internal {
             context: "writing the village pages".into(),
             message: "a page-writing thread panicked".into(),
@@ -34,7 +35,12 @@ pub(super) fn write_all(dir: &Path, l: &Layout) -> Result<Vec<(String, u64)>> {
 }
 
 /// Writes the pages (and their charts) of the villages `part`.
-fn write_part(dir: &Path, l: &Layout, part: &[usize]) -> Result<Vec<(String, u64)>> {
+fn write_part(
+    dir: &Path,
+    l: &Layout,
+    part: &[usize],
+    progress: &crate::progress::Progress,
+) -> Result<Vec<(String, u64)>> {
     let mut written = Vec::new();
     let mut charts = Charts {
         dir,
@@ -56,6 +62,7 @@ fn write_part(dir: &Path, l: &Layout, part: &[usize]) -> Result<Vec<(String, u64
         let code = &l.a.table.villages[v].code;
         let path = dir.join("village").join(format!("{code}.html"));
         std::fs::write(&path, html).map_err(Error::io("writing", &path))?;
+        progress.inc(1);
     }
     Ok(written)
 }
