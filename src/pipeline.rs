@@ -453,6 +453,12 @@ fn write_all(dir: &Path, opts: &RunOptions, a: &Assessment) -> Result<()> {
         scores,
         hidden: hidden.as_deref(),
     };
+    let started = std::time::Instant::now();
     outputs::workbook::write(dir, a.quarter, english, &scores_sheet)?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        bytes = std::fs::metadata(dir.join(outputs::workbook::FILE)).map_or(0, |m| m.len()),
+        "workbook written"
+    );
     outputs::manifest::write(dir, &opts.data_dir, a)
 }
