@@ -33,6 +33,10 @@ pub struct Assessment {
     /// The assessed villages' counties: code → name (the `counties`
     /// table's, or the code).
     pub counties: BTreeMap<String, String>,
+    /// The alerts followed across quarters (ids, status, the list).
+    pub lifecycle: crate::lifecycle::Lifecycle,
+    /// The `dispositions` table, when given.
+    pub dispositions: Option<Vec<crate::lifecycle::Disposition>>,
     /// `run --county`: the one county assessed, with the villages kept
     /// and the villages in the extract.
     pub county_scope: Option<CountyScope>,

@@ -640,3 +640,365 @@ mod tests {
         assert_eq!(auc(&[], &[1.0]), None);
     }
 }
+
+/// How often one alert rule (or the `worst` alert of one indicator) was
+/// found true when verified: from the `dispositions` table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RulePrecision {
+    /// The alert kind (`red`, `summons`, …) or `worst.<indicator>` /
+    /// `veto.<veto>`.
+    pub rule: String,
+    /// Alerts with a verdict (confirmed, partly, false positive or
+    /// rectified); pending and undecided ones are not counted.
+    pub checked: usize,
+    /// Of those, found true (confirmed, partly, or rectified).
+    pub confirmed: usize,
+    pub precision: Option<f64>,
+    /// Wilson 95 % interval of the precision.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// Wilson score interval (95 %) for `k` successes in `n`.
+pub fn wilson(k: usize, n: usize) -> Option<(f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let (k, n, z) = (k as f64, n as f64, 1.959_963_984_540_054);
+    let p = k / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
+/// Precision of every alert rule, and of every indicator's and veto's own
+/// alert, over every alert id the dispositions decided: an id counts once,
+/// found true if any of its dispositions says so, else a false positive
+/// if one says that. Rules by name; kinds first, then subjects.
+pub fn precision(dispositions: &[crate::lifecycle::Disposition]) -> Vec<RulePrecision> {
+    use crate::lifecycle::Status;
+    let mut verdict: BTreeMap<&str, Option<bool>> = BTreeMap::new();
+    for d in dispositions {
+        let v = verdict.entry(d.alert_id.as_str()).or_insert(None);
+        match d.outcome {
+            Status::Confirmed | Status::Partly | Status::Rectified => *v = Some(true),
+            Status::FalsePositive if v.is_none() => *v = Some(false),
+            _ => {}
+        }
+    }
+    let mut rules: BTreeMap<(bool, String), (usize, usize)> = BTreeMap::new();
+    for (id, v) in verdict {
+        let (Some(found), Some((_, key, _))) = (v, crate::lifecycle::parse_id(id)) else {
+            continue;
+        };
+        let kind = key.split('.').next().unwrap_or(key).to_string();
+        let mut names = vec![(false, kind)];
+        if key.contains('.') {
+            names.push((true, key.to_string()));
+        }
+        for name in names {
+            let e = rules.entry(name).or_default();
+            e.0 += 1;
+            e.1 += usize::from(found);
+        }
+    }
+    rules
+        .into_iter()
+        .map(|((_, rule), (checked, confirmed))| {
+            let w = wilson(confirmed, checked);
+            RulePrecision {
+                rule,
+                checked,
+                confirmed,
+                precision: (checked > 0).then(|| confirmed as f64 / checked as f64),
+                low: w.map(|w| w.0),
+                high: w.map(|w| w.1),
+            }
+        })
+        .collect()
+}
+
+/// The precision table as Markdown.
+pub fn render_precision(rows: &[RulePrecision]) -> String {
+    let mut out = String::from(
+        "## Precision of the alerts, from verification\n\n\
+         Confirmed ÷ checked over every alert id the `dispositions` table decided \
+         (confirmed, partly or rectified count as found true; pending ones are left out), \
+         with the Wilson 95 % interval. Only what was verified is counted: alerts the \
+         commission chose not to check are not in it.\n\n\
+         | rule | checked | confirmed | precision | 95 % interval |\n|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let p = r.precision.map_or("–".into(), |p| format!("{p:.2}"));
+        let ci = r
+            .low
+            .zip(r.high)
+            .map_or("–".into(), |(l, h)| format!("{l:.2}–{h:.2}"));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {p} | {ci} |\n",
+            r.rule, r.checked, r.confirmed
+        ));
+    }
+    if rows.is_empty() {
+        out.push_str("| (no alert with a verdict) | 0 | 0 | – | – |\n");
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod precision_tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_the_textbook() {
+        // 8 of 10: Wilson 95 % is 0.490–0.943.
+        let (l, h) = wilson(8, 10).unwrap_or_default();
+        assert!(
+            (l - 0.4902).abs() < 1e-3 && (h - 0.9433).abs() < 1e-3,
+            "{l} {h}"
+        );
+        assert_eq!(wilson(0, 0), None);
+        let (l, h) = wilson(0, 5).unwrap_or_default();
+        assert!(l == 0.0 && (h - 0.4345).abs() < 1e-3, "{l} {h}");
+    }
+
+    #[test]
+    fn an_id_counts_once_and_pending_not_at_all() {
+        use crate::lifecycle::{Disposition, Status};
+        let d = |id: &str, outcome, decided| Disposition {
+            alert_id: id.into(),
+            village_code: "990101001201".into(),
+            outcome,
+            decided,
+        };
+        let rows = precision(&[
+            d("990101001201:red:2026Q1", Status::Confirmed, 1),
+            d("990101001201:red:2026Q1", Status::Rectified, 2),
+            d("990101001202:red:2026Q1", Status::FalsePositive, 1),
+            d(
+                "990101001203:worst.trd_mean_bidders:2026Q2",
+                Status::Partly,
+                1,
+            ),
+            d("990101001204:summons:2026Q2", Status::Pending, 1),
+        ]);
+        let get = |r: &str| rows.iter().find(|x| x.rule == r).cloned();
+        let red = get("red").unwrap_or_else(|| panic!("{rows:?}"));
+        assert_eq!((red.checked, red.confirmed), (2, 1));
+        let worst = get("worst.trd_mean_bidders").unwrap_or_else(|| panic!("{rows:?}"));
+        assert_eq!((worst.checked, worst.confirmed), (1, 1));
+        assert_eq!(get("worst").map(|w| w.checked), Some(1));
+        assert!(get("summons").is_none(), "pending is not a verdict");
+    }
+}
+
+/// How well one quarter's index (and the naive baseline's) foretold the
+/// next two quarters' filed cases.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProspectiveRow {
+    /// The quarter scored (`pooled` for every quarter together).
+    pub quarter: String,
+    pub villages: usize,
+    /// Villages with a case filed (立案) about them in the next two quarters.
+    pub with_case: usize,
+    /// AUC of a low index for a case to come: the index, the baseline.
+    pub auc_index: Option<f64>,
+    pub auc_baseline: Option<f64>,
+    /// Share of the bottom decile with a case to come.
+    pub decile_index: Option<f64>,
+    pub decile_baseline: Option<f64>,
+}
+
+/// One scored quarter for [`prospective`]: village code → index, for the
+/// framework and for the baseline (ranked villages only).
+#[derive(Debug, Clone)]
+pub struct ScoredQuarter {
+    pub quarter: Quarter,
+    pub index: BTreeMap<String, f64>,
+    pub baseline: BTreeMap<String, f64>,
+}
+
+/// The ranked villages' indices of an assessment, by code.
+pub fn indices(a: &Assessment) -> BTreeMap<String, f64> {
+    a.table
+        .villages
+        .iter()
+        .zip(&a.scores.villages)
+        .filter(|(_, s)| s.rank.is_some())
+        .filter_map(|(v, s)| Some((v.code.clone(), s.index?)))
+        .collect()
+}
+
+/// The prospective validation: for each scored quarter Q, villages with a
+/// case filed in Q+1 or Q+2 (`filed`: village code → quarters of filing)
+/// against the others, by AUC of a low index and the case rate of the
+/// bottom decile; per quarter, then pooled over every (quarter, village).
+/// No label is needed beyond the `cases` source itself.
+pub fn prospective(
+    quarters: &[ScoredQuarter],
+    filed: &BTreeMap<String, BTreeSet<Quarter>>,
+) -> Vec<ProspectiveRow> {
+    let mut pooled: Vec<(f64, f64, bool)> = Vec::new();
+    let mut rows = Vec::new();
+    for q in quarters {
+        let ahead = [q.quarter.next(), q.quarter.next().next()];
+        let mut these = Vec::new();
+        for (code, &index) in &q.index {
+            let Some(&base) = q.baseline.get(code) else {
+                continue;
+            };
+            let case = filed
+                .get(code)
+                .is_some_and(|f| ahead.iter().any(|a| f.contains(a)));
+            these.push((index, base, case));
+        }
+        rows.push(prospective_row(&q.quarter.to_string(), &these));
+        pooled.extend(these);
+    }
+    if quarters.len() > 1 {
+        rows.push(prospective_row("pooled", &pooled));
+    }
+    rows
+}
+
+fn prospective_row(quarter: &str, v: &[(f64, f64, bool)]) -> ProspectiveRow {
+    let measure = |pick: fn(&(f64, f64, bool)) -> f64| {
+        let pos: Vec<f64> = v.iter().filter(|x| x.2).map(|x| -pick(x)).collect();
+        let neg: Vec<f64> = v.iter().filter(|x| !x.2).map(|x| -pick(x)).collect();
+        let mut order: Vec<&(f64, f64, bool)> = v.iter().collect();
+        order.sort_by(|a, b| pick(a).total_cmp(&pick(b)));
+        let decile = v.len().div_ceil(10);
+        let rate = (decile > 0)
+            .then(|| order.iter().take(decile).filter(|x| x.2).count() as f64 / decile as f64);
+        (auc(&pos, &neg), rate)
+    };
+    let (auc_index, decile_index) = measure(|x| x.0);
+    let (auc_baseline, decile_baseline) = measure(|x| x.1);
+    ProspectiveRow {
+        quarter: quarter.to_string(),
+        villages: v.len(),
+        with_case: v.iter().filter(|x| x.2).count(),
+        auc_index,
+        auc_baseline,
+        decile_index,
+        decile_baseline,
+    }
+}
+
+/// The prospective table as Markdown.
+pub fn render_prospective(rows: &[ProspectiveRow]) -> String {
+    let f = |x: Option<f64>| x.map_or("–".into(), |x| format!("{x:.3}"));
+    let mut out = String::from(
+        "## Prospective validation: the index against the next two quarters' cases\n\n\
+         For each quarter Q, the villages with a case filed (立案) about them in Q+1 or Q+2 \
+         against the others: the AUC of a low index, and the share of the bottom decile \
+         with a case to come; the index and the naive baseline side by side. Only the \
+         `cases` source is used, no ground truth.\n\n\
+         | quarter | villages | with a case | AUC index | AUC baseline | bottom decile index | bottom decile baseline |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            r.quarter,
+            r.villages,
+            r.with_case,
+            f(r.auc_index),
+            f(r.auc_baseline),
+            f(r.decile_index),
+            f(r.decile_baseline)
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod prospective_tests {
+    use super::*;
+
+    #[test]
+    fn a_low_index_before_a_case_scores_one() {
+        let q = Quarter::new(2026, 1).unwrap_or_else(|| unreachable!());
+        let index: BTreeMap<String, f64> = (0..20)
+            .map(|i| (format!("v{i:02}"), f64::from(i)))
+            .collect();
+        // The baseline the other way round.
+        let baseline = index.iter().map(|(k, v)| (k.clone(), 20.0 - v)).collect();
+        let filed: BTreeMap<String, BTreeSet<Quarter>> = [("v00", 1), ("v01", 2), ("v19", 3)]
+            .into_iter()
+            .map(|(c, k)| (c.to_string(), BTreeSet::from([q.offset(k)])))
+            .collect();
+        let rows = prospective(
+            &[ScoredQuarter {
+                quarter: q,
+                index,
+                baseline,
+            }],
+            &filed,
+        );
+        let r = &rows[0];
+        // v19 filed in Q+3: outside the two quarters.
+        assert_eq!(r.with_case, 2);
+        assert_eq!(r.auc_index, Some(1.0));
+        assert_eq!(r.auc_baseline, Some(0.0));
+        assert_eq!(r.decile_index, Some(1.0));
+        assert_eq!(r.decile_baseline, Some(0.0));
+    }
+}
+
+/// Every village's quarters with a case filed (立案) about it, from the
+/// `cases` source of `opts`' data (validated as a run validates it).
+pub async fn filed_cases(
+    opts: &crate::pipeline::RunOptions,
+) -> Result<BTreeMap<String, BTreeSet<Quarter>>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    let catalog = crate::catalog::Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
+    let ctx =
+        crate::pipeline::session(opts.threads, opts.memory_limit, opts.cluster.as_deref()).await?;
+    crate::ingest::ingest(&ctx, &catalog).await?;
+    let context = "reading the filed cases";
+    let batches = ctx
+        .sql(
+            "SELECT village_code, filed_date FROM cases \
+             WHERE filed_date IS NOT NULL",
+        )
+        .await
+        .map_err(Error::query(context))?
+        .collect()
+        .await
+        .map_err(Error::query(context))?;
+    let mut out: BTreeMap<String, BTreeSet<Quarter>> = BTreeMap::new();
+    for b in &batches {
+        let codes = datafusion::arrow::compute::cast(
+            b.column(0),
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .map_err(|e| Error::Arrow {
+            context: context.into(),
+            source: e,
+        })?;
+        let codes = codes.as_string::<i32>();
+        let Some(dates) = b
+            .column(1)
+            .as_primitive_opt::<datafusion::arrow::datatypes::Date32Type>()
+        else {
+            return Err(Error::Internal {
+                context: context.into(),
+                message: "filed_date is not Date32".into(),
+            });
+        };
+        for r in 0..b.num_rows() {
+            if codes.is_null(r) || dates.is_null(r) {
+                continue;
+            }
+            let day =
+                chrono::NaiveDate::default() + chrono::Days::new(dates.value(r).max(0) as u64);
+            out.entry(codes.value(r).to_string())
+                .or_default()
+                .insert(Quarter::containing(day));
+        }
+    }
+    Ok(out)
+}

@@ -322,6 +322,10 @@ pub struct GenerateArgs {
     /// Insert a handful of invalid rows (listed in defects.csv).
     #[arg(long)]
     pub defects: bool,
+    /// Also write dispositions.parquet: verification outcomes for the red
+    /// alerts of the planted quarter, consistent with the ground truth.
+    #[arg(long)]
+    pub dispositions: bool,
     /// How the sources are written: the contract's canonical Parquet, or as
     /// the district's systems export them (GB18030 and UTF-8 CSV, Chinese
     /// headers and labels, text dates, mixed types; catalog.toml maps them).
@@ -368,6 +372,11 @@ pub struct CalibrateArgs {
     /// Also write the comparison with the baseline as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Also measure, over the quarters in the data, how well each
+    /// quarter's index foretells the cases filed in the next two quarters
+    /// (AUC, bottom decile), against the baseline; needs no truth file.
+    #[arg(long)]
+    pub prospective: bool,
     #[command(flatten)]
     pub cluster: ClusterArg,
 }

@@ -218,6 +218,7 @@ fn generate(args: GenerateArgs) -> Result<ExitCode> {
         villages: args.villages,
         townships: args.townships,
         counties: args.counties,
+        dispositions: args.dispositions,
         last_quarter: args.last_quarter,
         quarters: args.quarters,
         planted_share: args.planted_share,
@@ -297,13 +298,11 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         county: None,
     };
     let rt = runtime()?;
-    let assessed = rt.block_on(pipeline::assess(&opts(
-        args.input.framework.framework,
-        args.quarter,
-    )))?;
+    let (framework_dir, baseline_dir) = (args.input.framework.framework, args.baseline);
+    let assessed = rt.block_on(pipeline::assess(&opts(framework_dir.clone(), args.quarter)))?;
     // The baseline scores the same quarter of the same data.
     let base = rt.block_on(pipeline::assess(&opts(
-        args.baseline,
+        baseline_dir.clone(),
         Some(assessed.quarter),
     )))?;
     let comparison = calibration::compare(&assessed, &base, &known, &lookalikes);
@@ -320,6 +319,37 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
     // The comparison right under the title and the summary table.
     let at = page.find("\n## ").map_or(page.len(), |i| i + 1);
     page.insert_str(at, &calibration::render_comparison(&comparison));
+    if args.prospective {
+        let spans = qinglian::datapoints::source_spans(&assessed.ingested);
+        let from = spans.values().map(|s| s.0).max();
+        let to = spans.values().map(|s| s.1).min();
+        let mut scored = Vec::new();
+        if let (Some(from), Some(to)) = (from, to) {
+            let last = to.offset(-2).min(assessed.quarter);
+            let mut q = from.max(last.offset(-7));
+            while q <= last {
+                let a = rt.block_on(pipeline::assess(&opts(framework_dir.clone(), Some(q))))?;
+                let b = rt.block_on(pipeline::assess(&opts(baseline_dir.clone(), Some(q))))?;
+                scored.push(calibration::ScoredQuarter {
+                    quarter: q,
+                    index: calibration::indices(&a),
+                    baseline: calibration::indices(&b),
+                });
+                q = q.next();
+            }
+        }
+        let filed = rt.block_on(calibration::filed_cases(&opts(framework_dir.clone(), None)))?;
+        page.push('\n');
+        page.push_str(&calibration::render_prospective(&calibration::prospective(
+            &scored, &filed,
+        )));
+    }
+    if let Some(dispositions) = &assessed.dispositions {
+        page.push('\n');
+        page.push_str(&calibration::render_precision(&calibration::precision(
+            dispositions,
+        )));
+    }
     if let Some(path) = args.json {
         let text =
             serde_json::to_string_pretty(&comparison).context("serialising the comparison")?;

@@ -486,9 +486,36 @@ pub static ASSISTANCE: Table = Table {
     has_village: true,
 };
 
+/// Contract 1.1: what verification (核查) found for alerts of earlier
+/// runs (optional). `case_id` links to `cases` and never reaches an output.
+pub static DISPOSITIONS: Table = Table {
+    name: "dispositions",
+    role: Role::Reference,
+    name_zh: "预警核查处置",
+    columns: &[
+        col("alert_id", Text),
+        col("village_code", Text),
+        col(
+            "outcome",
+            Enum(&[
+                "confirmed",
+                "partly",
+                "false_positive",
+                "rectified",
+                "pending",
+            ]),
+        ),
+        col("decided_date", Date),
+        key(opt("case_id", Text)),
+    ],
+    id: None,
+    event_date: None,
+    has_village: true,
+};
+
 /// Every table, reference tables first (validation of sources needs
 /// `villages`).
-pub static TABLES: [&Table; 8] = [
+pub static TABLES: [&Table; 9] = [
     &VILLAGES,
     &COUNTIES,
     &CADRES,
@@ -497,6 +524,7 @@ pub static TABLES: [&Table; 8] = [
     &CASES,
     &TRADING,
     &ASSISTANCE,
+    &DISPOSITIONS,
 ];
 
 /// The four event sources.

@@ -12,7 +12,7 @@
 //!   values) and [`engine`] (the framework-free scoring engine);
 //! - configuration: [`framework`] (indicators/ and sql/), [`catalog`];
 //! - stages: [`ingest`] → [`datapoints`] → [`indicators`] → [`scoring`] →
-//!   [`alerts`] → [`assessment`] → [`standings`] → [`outputs`] and
+//!   [`alerts`] → [`lifecycle`] → [`assessment`] → [`standings`] → [`outputs`] and
 //!   [`report`], orchestrated by [`pipeline`], on this machine or on a
 //!   Ballista cluster ([`cluster`]);
 //! - tools: [`calibration`] (detection against known cases), [`bench`],
@@ -35,6 +35,7 @@ pub mod framework;
 pub mod generate;
 pub mod indicators;
 pub mod ingest;
+pub mod lifecycle;
 pub mod model;
 pub mod outputs;
 pub mod parallel;

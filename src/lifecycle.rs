@@ -288,17 +288,15 @@ pub fn track(
             let mut chosen: Option<(Quarter, &Disposition)> = None;
             for &(f, d) in records.into_iter().flatten() {
                 let same_run = f >= first && f <= quarter;
-                if (!d.outcome.is_closed() && f <= quarter) || same_run {
-                    if chosen.is_none_or(|(g, _)| f < g) {
-                        chosen = Some((f, d));
-                    }
+                let applies = (!d.outcome.is_closed() && f <= quarter) || same_run;
+                if applies && chosen.is_none_or(|(g, _)| f < g) {
+                    chosen = Some((f, d));
                 }
             }
             let (first, status, last) = match chosen {
-                Some((f, d)) if d.outcome == Status::Rectified && d.decided < quarter_start => {
+                Some((_, d)) if d.outcome == Status::Rectified && d.decided < quarter_start => {
                     // Rectified before this quarter and firing again: a new alert.
                     let after = quarter_of(d.decided).next().max(first).min(quarter);
-                    let _ = f;
                     (after, Status::Open, None)
                 }
                 Some((f, d)) => (f.min(first), d.outcome, Some(d.decided)),
@@ -330,7 +328,15 @@ pub fn track(
             .enumerate()
             .flat_map(|(v, a)| a.iter().map(move |x| (v, kind_key(x))))
             .collect();
-        carry_over(villages, quarter, earlier, &known, &raised, &mut taken, &mut listed);
+        carry_over(
+            villages,
+            quarter,
+            earlier,
+            &known,
+            &raised,
+            &mut taken,
+            &mut listed,
+        );
     }
     let holds = listed
         .iter()
@@ -364,7 +370,6 @@ fn carry_over(
     taken: &mut BTreeSet<String>,
     listed: &mut [Vec<Tracked>],
 ) {
-
     let quarter_start = days(quarter.start());
     let mut carried: Vec<Tracked> = Vec::new();
     for (&(v, key), records) in known {
@@ -473,18 +478,28 @@ pub async fn read_dispositions(
     let mut out = Vec::new();
     for b in &batches {
         let text = |i: usize| {
-            datafusion::arrow::compute::cast(b.column(i), &datafusion::arrow::datatypes::DataType::Utf8)
-                .map_err(|e| Error::Arrow {
-                    context: context.into(),
-                    source: e,
-                })
+            datafusion::arrow::compute::cast(
+                b.column(i),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .map_err(|e| Error::Arrow {
+                context: context.into(),
+                source: e,
+            })
         };
         let (ids, codes, outcomes) = (text(0)?, text(1)?, text(2)?);
-        let (ids, codes, outcomes) = (ids.as_string::<i32>(), codes.as_string::<i32>(), outcomes.as_string::<i32>());
-        let dates = b.column(3).as_primitive_opt::<Date32Type>().ok_or_else(|| Error::Internal {
-            context: context.into(),
-            message: "decided_date is not Date32".into(),
-        })?;
+        let (ids, codes, outcomes) = (
+            ids.as_string::<i32>(),
+            codes.as_string::<i32>(),
+            outcomes.as_string::<i32>(),
+        );
+        let dates = b
+            .column(3)
+            .as_primitive_opt::<Date32Type>()
+            .ok_or_else(|| Error::Internal {
+                context: context.into(),
+                message: "decided_date is not Date32".into(),
+            })?;
         for r in 0..b.num_rows() {
             if ids.is_null(r) || dates.is_null(r) {
                 continue;

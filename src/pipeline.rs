@@ -287,6 +287,42 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     }
     let unavailable = scoring::diagnosis::unavailable(&framework, &table, &scores);
     let alerts = crate::alerts::alerts(&framework, &table.villages, &scores);
+    // Earlier quarters' alerts (each compared with the quarter before it,
+    // for the alerts that need a change) for the alerts' first quarters.
+    for i in 1..history.len() {
+        let (before, after) = history.split_at_mut(i);
+        let (p, q) = (&before[i - 1], &mut after[0]);
+        scoring::explain::compare(&mut q.scores, &q.villages, &p.scores, &p.villages);
+    }
+    let earlier: Vec<_> = history
+        .iter()
+        .map(|p| {
+            let fired = crate::alerts::alerts(&framework, &p.villages, &p.scores);
+            (p.quarter, crate::lifecycle::fired(&p.villages, &fired))
+        })
+        .collect();
+    let dispositions =
+        crate::lifecycle::read_dispositions(&ctx, ingested.is_present("dispositions")).await?;
+    let lifecycle = crate::lifecycle::track(
+        &framework,
+        &table.villages,
+        quarter,
+        &alerts,
+        &earlier,
+        dispositions.as_deref(),
+    );
+    for (s, holds) in scores.villages.iter_mut().zip(&lifecycle.holds) {
+        for h in holds {
+            s.tier = s.tier.capped(h.cap);
+            s.held_by.push(h.alert_id.clone());
+        }
+    }
+    if lifecycle.dispositions_not_used > 0 {
+        tracing::warn!(
+            rows = lifecycle.dispositions_not_used,
+            "dispositions not used: decided after the assessed quarter, or for an alert id that names no assessed village and alert kind"
+        );
+    }
     let counties = table
         .villages
         .iter()
@@ -309,6 +345,8 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
         alerts,
         counties,
         county_scope,
+        lifecycle,
+        dispositions,
     })
 }
 

@@ -28,6 +28,7 @@ const LAYERS: &[&[&str]] = &[
     &["indicators"],
     &["scoring"],
     &["alerts"],
+    &["lifecycle"],
     &["assessment"],
     &["standings"],
     &["outputs"],

@@ -641,7 +641,7 @@ pub fn draft(data_dir: &Path) -> Result<Draft> {
     // has none to miss.
     let not_found = contract::TABLES
         .iter()
-        .filter(|t| t.name != contract::COUNTIES.name)
+        .filter(|t| t.name != contract::COUNTIES.name && t.name != contract::DISPOSITIONS.name)
         .filter(|t| tables.iter().all(|d| d.table.name != t.name))
         .map(|t| t.name)
         .collect();

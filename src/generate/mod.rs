@@ -111,6 +111,9 @@ pub struct GenerateOptions {
     pub volume_factor: f64,
     /// Insert a handful of invalid rows, listed in `defects.csv`.
     pub defects: bool,
+    /// Write `dispositions.parquet`: what verification found for the red
+    /// alerts of the planted quarter, consistent with the ground truth.
+    pub dispositions: bool,
     /// Canonical files, or the sources as real systems export them.
     pub export_style: ExportStyle,
 }
@@ -128,6 +131,7 @@ impl Default for GenerateOptions {
             planted_share: 0.12,
             volume_factor: 1.0,
             defects: false,
+            dispositions: false,
             export_style: ExportStyle::Canonical,
         }
     }
@@ -390,6 +394,9 @@ fn standard(
         assistance::write(d, out_dir, &mut defects)?,
     );
     write_catalog(out_dir)?;
+    if opts.dispositions {
+        rows.insert("dispositions".to_string(), write_dispositions(d, out_dir)?);
+    }
     let planted = planted(d);
     write_ground_truth(d, &planted, out_dir)?;
     if opts.defects {
@@ -472,7 +479,12 @@ fn validate(o: &GenerateOptions) -> Result<(), GenerateError> {
 /// style's CSV extracts.
 fn remove_stale(out_dir: &Path) -> Result<(), GenerateError> {
     export::remove_stale(out_dir)?;
-    for name in ["defects.csv", "lookalikes.csv", "petitions.parquet"] {
+    for name in [
+        "defects.csv",
+        "lookalikes.csv",
+        "petitions.parquet",
+        "dispositions.parquet",
+    ] {
         let path = out_dir.join(name);
         if path.is_file() {
             std::fs::remove_file(&path).map_err(GenerateError::io(&path))?;
@@ -583,6 +595,55 @@ fn write_ground_truth(
         .into_iter()
         .map(|(code, pattern)| [code, pattern, &from, &to]);
     write_csv(&path, header, records)
+}
+
+/// The dispositions of a district whose commission verified the red
+/// alerts of the first planted quarter (alert id
+/// `<village>:red:<planted quarter>`), consistent with the ground truth:
+/// of the planted villages, two in three confirmed (one in three of those
+/// then rectified), the rest still pending; as many clean villages as a
+/// third of the planted ones found false positives. Decided within the
+/// last quarter; no case is linked.
+fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError> {
+    use sink::{Layout, TableWriter};
+    let first = d.planted_from;
+    let last = d.quarters[d.quarters.len() - 1];
+    let base = rng::day(last.start());
+    let mut w = TableWriter::create(
+        &out_dir.join("dispositions.parquet"),
+        Layout::canonical(&crate::contract::DISPOSITIONS),
+    )?;
+    let mut write = |code: &str, outcome: &str, day: i32| {
+        let id = format!("{code}:red:{first}");
+        w.row(|r| {
+            r.text("alert_id", id.as_str());
+            r.text("village_code", code);
+            r.text("outcome", outcome);
+            r.date("decided_date", day);
+            r.text("case_id", None);
+        })
+    };
+    let planted: Vec<&district::Village> = d
+        .villages
+        .iter()
+        .filter(|v| !v.patterns.is_empty())
+        .collect();
+    for (i, v) in planted.iter().enumerate() {
+        match i % 3 {
+            0 | 1 => {
+                write(&v.code, "confirmed", base + 10 + i as i32 % 20)?;
+                if i % 9 == 0 {
+                    write(&v.code, "rectified", base + 50)?;
+                }
+            }
+            _ => write(&v.code, "pending", base + 15)?,
+        }
+    }
+    let clean = d.villages.iter().filter(|v| v.patterns.is_empty());
+    for (i, v) in clean.take(planted.len().div_ceil(3)).enumerate() {
+        write(&v.code, "false_positive", base + 20 + i as i32 % 30)?;
+    }
+    w.close()
 }
 
 fn write_defects(defects: &[Defect], out_dir: &Path) -> Result<(), GenerateError> {

@@ -1160,6 +1160,14 @@ pub fn validation_sql(t: &Table) -> String {
             "township_mismatch:township_code".into(),
         ));
     }
+    if t.name == "dispositions" {
+        // An alert id opens with its village's code (`lifecycle`).
+        whens.push((
+            "substr(\"alert_id\", 1, length(\"village_code\") + 1) <> concat(\"village_code\", ':')"
+                .into(),
+            "bad_value:alert_id".into(),
+        ));
+    }
     if t.has_village {
         whens.push(("NOT __known_village".into(), "unknown_village".into()));
     }

@@ -148,11 +148,17 @@ pub fn write_ranking(
             vetoes
                 .iter()
                 .map(|v| v.id.as_str())
+                .chain(s.held_by.iter().map(|_| "unrectified_alert"))
                 .collect::<Vec<_>>()
                 .join(";"),
             vetoes
                 .iter()
-                .map(|v| v.reason_zh.as_str())
+                .map(|v| v.reason_zh.clone())
+                .chain(
+                    s.held_by
+                        .iter()
+                        .map(|id| format!("预警 {id} 核查属实、尚未整改，等级不变色")),
+                )
                 .collect::<Vec<_>>()
                 .join("；"),
             ids(&s.strengths),

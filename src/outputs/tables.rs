@@ -125,21 +125,48 @@ fn write_alerts(path: &Path, a: &Assessment, standings: &Standings) -> Result<()
             "subject",
             "detail_zh",
             "detail_en",
+            "alert_id",
+            "first_quarter",
+            "age_quarters",
+            "status",
+            "last_decided",
         ],
     )?;
     let villages = &a.table.villages;
     for &v in &standings.order {
-        for alert in &a.alerts[v] {
+        for t in &a.lifecycle.listed[v] {
+            let (kind, subject) = t.key.split_once('.').unwrap_or((t.key.as_str(), ""));
+            let (detail_zh, detail_en) = match &t.raised_now {
+                Some(alert) => (alert.detail_zh.clone(), alert.detail_en.clone()),
+                None => (
+                    format!("{} 起的预警，{}", t.first_quarter, t.status.label_zh()),
+                    format!(
+                        "alert raised in {}, {}",
+                        t.first_quarter,
+                        t.status.as_str().replace('_', " ")
+                    ),
+                ),
+            };
             w.row([
                 villages[v].code.as_str(),
                 villages[v].name.as_str(),
                 villages[v].township_name.as_str(),
-                alert.kind.as_str(),
-                alert.subject.as_deref().unwrap_or(""),
-                alert.detail_zh.as_str(),
-                alert.detail_en.as_str(),
+                kind,
+                subject,
+                detail_zh.as_str(),
+                detail_en.as_str(),
+                t.id.as_str(),
+                t.first_quarter.to_string().as_str(),
+                t.age_quarters.to_string().as_str(),
+                t.status.as_str(),
+                t.last_decided.map(date_text).unwrap_or_default().as_str(),
             ])?;
         }
     }
     w.finish()
+}
+
+/// A Date32 day as `YYYY-MM-DD`.
+fn date_text(day: i32) -> String {
+    (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).to_string()
 }

@@ -35,6 +35,7 @@ pub(super) fn write(
         townships => &league(l, &l.standings.townships),
         counties => &league(l, &l.standings.counties),
         several_counties => l.several_counties,
+        verification => &verification(l),
         scope => l.a.county_scope.as_ref().map(|c| minijinja::context! {
             code => &c.county_code,
             name => l.a.county_name(&c.county_code),
@@ -303,4 +304,50 @@ fn unavailable(l: &Layout) -> Vec<UnavailableRow> {
             }
         })
         .collect()
+}
+
+/// The alerts in verification (with a dispositions table): open and
+/// pending by age (oldest first), substantiated and not rectified, closed
+/// this quarter. `None` without dispositions.
+fn verification(l: &Layout) -> Option<BTreeMap<&'static str, Vec<super::views::TrackedView>>> {
+    use crate::lifecycle::Status;
+    let life = &l.a.lifecycle;
+    if !life.with_dispositions {
+        return None;
+    }
+    let villages = &l.a.table.villages;
+    let mut groups: BTreeMap<&'static str, Vec<(i32, &crate::lifecycle::Tracked)>> =
+        BTreeMap::new();
+    for t in life.listed.iter().flatten() {
+        let group = if t.closed_now {
+            "closed"
+        } else if t.status.is_substantiated() {
+            "held"
+        } else if matches!(t.status, Status::Open | Status::Pending) {
+            "open"
+        } else {
+            continue;
+        };
+        groups.entry(group).or_default().push((-t.age_quarters, t));
+    }
+    Some(
+        groups
+            .into_iter()
+            .map(|(g, mut list)| {
+                list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+                let views = list
+                    .into_iter()
+                    .map(|(_, t)| {
+                        super::views::tracked_view(
+                            t,
+                            &villages[t.village].name,
+                            l.href(t.village),
+                            l.w,
+                        )
+                    })
+                    .collect();
+                (g, views)
+            })
+            .collect(),
+    )
 }

@@ -238,6 +238,8 @@ pub(super) struct VillageView {
     pub(super) change: ChangeView,
     pub(super) tier_previous: String,
     pub(super) alerts: Vec<AlertView>,
+    /// Its alerts followed across quarters (ids, status).
+    pub(super) history: Vec<TrackedView>,
     pub(super) weaknesses: String,
     pub(super) strengths: String,
     pub(super) drivers: String,
@@ -265,6 +267,47 @@ pub(super) fn drivers_text(
         })
         .collect::<Vec<_>>()
         .join(w.pick("；", "; "))
+}
+
+/// An alert followed across quarters (`lifecycle`), as the report shows it.
+#[derive(Debug, Serialize)]
+pub(super) struct TrackedView {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) href: String,
+    pub(super) kind: String,
+    pub(super) first_quarter: String,
+    pub(super) age: i32,
+    pub(super) status: &'static str,
+    pub(super) status_label: String,
+    pub(super) decided: String,
+    pub(super) now: bool,
+}
+
+pub(super) fn tracked_view(
+    t: &crate::lifecycle::Tracked,
+    name: &str,
+    href: String,
+    w: &Words,
+) -> TrackedView {
+    let decided = t
+        .last_decided
+        .map(|d| (chrono::NaiveDate::default() + chrono::Days::new(d.max(0) as u64)).to_string())
+        .unwrap_or_default();
+    TrackedView {
+        id: t.id.clone(),
+        name: name.to_string(),
+        href,
+        kind: t.key.clone(),
+        first_quarter: t.first_quarter.to_string(),
+        age: t.age_quarters,
+        status: t.status.as_str(),
+        status_label: w
+            .pick(t.status.label_zh(), &t.status.as_str().replace('_', " "))
+            .to_string(),
+        decided,
+        now: t.raised_now.is_some(),
+    }
 }
 
 pub(super) fn alert_text(a: &Alert, w: &Words) -> String {

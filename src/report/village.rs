@@ -195,6 +195,15 @@ fn view(l: &Layout, v: usize) -> VillageView {
             .as_ref()
             .map(|p| w.tier(p.tier))
             .unwrap_or_default(),
+        history: l
+            .a
+            .lifecycle
+            .listed
+            .get(v)
+            .into_iter()
+            .flatten()
+            .map(|t| super::views::tracked_view(t, &village.name, String::new(), w))
+            .collect(),
         alerts: l.a.alerts[v]
             .iter()
             .map(|a| AlertView {

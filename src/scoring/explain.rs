@@ -83,6 +83,7 @@ mod tests {
             rank,
             township_rank: rank,
             county_rank: rank,
+            held_by: Vec::new(),
             tier,
             tier_uncapped: tier,
             dimensions: Vec::new(),

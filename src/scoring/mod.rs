@@ -85,6 +85,9 @@ pub struct VillageScore {
     /// Rank among the villages of its county (the first 6 digits of its
     /// code); written only when a run holds more than one county.
     pub county_rank: Option<u32>,
+    /// Ids of substantiated alerts not yet rectified that hold the tier
+    /// (`lifecycle`: 整改不完成，预警不变色); `tier` is already capped by them.
+    pub held_by: Vec<String>,
     pub tier: Tier,
     /// The tier before vetoes.
     pub tier_uncapped: Tier,
@@ -348,6 +351,7 @@ pub fn score(
             rank: None,
             township_rank: None,
             county_rank: None,
+            held_by: Vec::new(),
             tier: Tier::InsufficientData,
             tier_uncapped: Tier::InsufficientData,
             dimensions: (0..nd).map(|d| agg.values[d][v]).collect(),
