@@ -993,8 +993,7 @@ pub async fn filed_cases(
             if codes.is_null(r) || dates.is_null(r) {
                 continue;
             }
-            let day =
-                chrono::NaiveDate::default() + chrono::Days::new(dates.value(r).max(0) as u64);
+            let day = crate::period::date_of(dates.value(r));
             out.entry(codes.value(r).to_string())
                 .or_default()
                 .insert(Quarter::containing(day));

@@ -39,6 +39,7 @@ use crate::error::{Error, Result};
 use crate::framework::Framework;
 use crate::model::Village;
 use crate::period::Quarter;
+use crate::period::day_number as days;
 
 /// What verification recorded, and the status an alert without a record
 /// has.
@@ -185,14 +186,9 @@ pub struct Lifecycle {
     pub dispositions_not_used: usize,
 }
 
-/// Days since 1970-01-01 (Date32's unit).
-fn days(d: chrono::NaiveDate) -> i32 {
-    (d - chrono::NaiveDate::default()).num_days() as i32
-}
-
 /// The quarter holding a Date32 day.
 fn quarter_of(day: i32) -> Quarter {
-    Quarter::containing(chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64))
+    Quarter::containing(crate::period::date_of(day))
 }
 
 /// Quarters since year 0, for ages.

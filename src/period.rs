@@ -76,6 +76,16 @@ impl Quarter {
     }
 }
 
+/// Arrow's Date32 day number (days since 1970-01-01) of a date.
+pub fn day_number(d: NaiveDate) -> i32 {
+    (d - NaiveDate::default()).num_days() as i32
+}
+
+/// The date of a Date32 day number (days before 1970 clamp to it).
+pub fn date_of(day: i32) -> NaiveDate {
+    NaiveDate::default() + chrono::Days::new(u64::try_from(day).unwrap_or(0))
+}
+
 impl fmt::Display for Quarter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}Q{}", self.year, self.q)

@@ -199,23 +199,7 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
             v.rows_rejected
         );
     }
-    let county_scope = match &opts.county {
-        Some(code) => {
-            let (kept, all) = datapoints::scope_to_county(&ctx, code).await?;
-            tracing::info!(
-                county = code.as_str(),
-                villages = kept,
-                of = all,
-                "assessing one county"
-            );
-            Some(crate::assessment::CountyScope {
-                county_code: code.clone(),
-                villages_in_county: kept,
-                villages_in_extract: all,
-            })
-        }
-        None => None,
-    };
+    let county_scope = narrow_to_county(&ctx, opts.county.as_deref()).await?;
     let county_names = datapoints::county_names(&ctx).await?;
     let quarter = choose_quarter(
         opts.quarter,
@@ -287,42 +271,17 @@ pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
     }
     let unavailable = scoring::diagnosis::unavailable(&framework, &table, &scores);
     let alerts = crate::alerts::alerts(&framework, &table.villages, &scores);
-    // Earlier quarters' alerts (each compared with the quarter before it,
-    // for the alerts that need a change) for the alerts' first quarters.
-    for i in 1..history.len() {
-        let (before, after) = history.split_at_mut(i);
-        let (p, q) = (&before[i - 1], &mut after[0]);
-        scoring::explain::compare(&mut q.scores, &q.villages, &p.scores, &p.villages);
-    }
-    let earlier: Vec<_> = history
-        .iter()
-        .map(|p| {
-            let fired = crate::alerts::alerts(&framework, &p.villages, &p.scores);
-            (p.quarter, crate::lifecycle::fired(&p.villages, &fired))
-        })
-        .collect();
-    let dispositions =
-        crate::lifecycle::read_dispositions(&ctx, ingested.is_present("dispositions")).await?;
-    let lifecycle = crate::lifecycle::track(
+    let (lifecycle, dispositions) = follow_alerts(
+        &ctx,
         &framework,
-        &table.villages,
+        &ingested,
         quarter,
+        &table,
         &alerts,
-        &earlier,
-        dispositions.as_deref(),
-    );
-    for (s, holds) in scores.villages.iter_mut().zip(&lifecycle.holds) {
-        for h in holds {
-            s.tier = s.tier.capped(h.cap);
-            s.held_by.push(h.alert_id.clone());
-        }
-    }
-    if lifecycle.dispositions_not_used > 0 {
-        tracing::warn!(
-            rows = lifecycle.dispositions_not_used,
-            "dispositions not used: decided after the assessed quarter, or for an alert id that names no assessed village and alert kind"
-        );
-    }
+        &mut history,
+        &mut scores,
+    )
+    .await?;
     let counties = table
         .villages
         .iter()
@@ -499,4 +458,86 @@ fn write_all(dir: &Path, opts: &RunOptions, a: &Assessment) -> Result<()> {
         "workbook written"
     );
     outputs::manifest::write(dir, &opts.data_dir, a)
+}
+
+/// The alert lifecycle of the assessed quarter (`lifecycle`): earlier
+/// quarters' alerts (each quarter compared with the one before it, for the
+/// alerts that need a change), the dispositions, and the tiers held by
+/// substantiated alerts not yet rectified, applied to `scores`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site, each input a stage's result"
+)]
+async fn follow_alerts(
+    ctx: &SessionContext,
+    framework: &Framework,
+    ingested: &Ingested,
+    quarter: Quarter,
+    table: &DataPointTable,
+    alerts: &[Vec<crate::alerts::Alert>],
+    history: &mut [PastQuarter],
+    scores: &mut Scores,
+) -> Result<(
+    crate::lifecycle::Lifecycle,
+    Option<Vec<crate::lifecycle::Disposition>>,
+)> {
+    // Earlier quarters' alerts (each compared with the quarter before it,
+    // for the alerts that need a change) for the alerts' first quarters.
+    for i in 1..history.len() {
+        let (before, after) = history.split_at_mut(i);
+        let (p, q) = (&before[i - 1], &mut after[0]);
+        scoring::explain::compare(&mut q.scores, &q.villages, &p.scores, &p.villages);
+    }
+    let earlier: Vec<_> = history
+        .iter()
+        .map(|p| {
+            let fired = crate::alerts::alerts(framework, &p.villages, &p.scores);
+            (p.quarter, crate::lifecycle::fired(&p.villages, &fired))
+        })
+        .collect();
+    let dispositions =
+        crate::lifecycle::read_dispositions(ctx, ingested.is_present("dispositions")).await?;
+    let lifecycle = crate::lifecycle::track(
+        framework,
+        &table.villages,
+        quarter,
+        alerts,
+        &earlier,
+        dispositions.as_deref(),
+    );
+    for (s, holds) in scores.villages.iter_mut().zip(&lifecycle.holds) {
+        for h in holds {
+            s.tier = s.tier.capped(h.cap);
+            s.held_by.push(h.alert_id.clone());
+        }
+    }
+    if lifecycle.dispositions_not_used > 0 {
+        tracing::warn!(
+            rows = lifecycle.dispositions_not_used,
+            "dispositions not used: decided after the assessed quarter, or for an alert id that names no assessed village and alert kind"
+        );
+    }
+    Ok((lifecycle, dispositions))
+}
+
+/// `run --county`: the villages table narrowed to the county's.
+async fn narrow_to_county(
+    ctx: &SessionContext,
+    county: Option<&str>,
+) -> Result<Option<crate::assessment::CountyScope>> {
+    let Some(code) = county else {
+        return Ok(None);
+    };
+    let (kept, all) = datapoints::scope_to_county(ctx, code).await?;
+    tracing::info!(
+        county = code,
+        villages = kept,
+        of = all,
+        "assessing one county"
+    );
+    Ok(Some(crate::assessment::CountyScope {
+        county_code: code.to_string(),
+        villages_in_county: kept,
+        villages_in_extract: all,
+    }))
 }

@@ -189,9 +189,12 @@ async fn no_person_key_appears_in_any_output() {
     // Every person, household and supplier key in the inputs.
     let catalog = Catalog::load(&data, None).unwrap();
     let ctx = SessionContext::new();
-    ingest::ingest(&ctx, &catalog).await.unwrap();
+    let ingested = ingest::ingest(&ctx, &catalog).await.unwrap();
     let mut keys = BTreeSet::new();
-    for t in contract::TABLES {
+    for t in contract::TABLES
+        .iter()
+        .filter(|t| ingested.is_present(t.name))
+    {
         for c in t.columns.iter().filter(|c| c.person_key) {
             let sql = format!(
                 "SELECT DISTINCT CAST(\"{}\" AS VARCHAR) FROM __mapped_{} WHERE \"{}\" IS NOT NULL",

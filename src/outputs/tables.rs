@@ -159,14 +159,12 @@ fn write_alerts(path: &Path, a: &Assessment, standings: &Standings) -> Result<()
                 t.first_quarter.to_string().as_str(),
                 t.age_quarters.to_string().as_str(),
                 t.status.as_str(),
-                t.last_decided.map(date_text).unwrap_or_default().as_str(),
+                t.last_decided
+                    .map(|d| crate::period::date_of(d).to_string())
+                    .unwrap_or_default()
+                    .as_str(),
             ])?;
         }
     }
     w.finish()
-}
-
-/// A Date32 day as `YYYY-MM-DD`.
-fn date_text(day: i32) -> String {
-    (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).to_string()
 }

@@ -292,7 +292,7 @@ pub(super) fn tracked_view(
 ) -> TrackedView {
     let decided = t
         .last_decided
-        .map(|d| (chrono::NaiveDate::default() + chrono::Days::new(d.max(0) as u64)).to_string())
+        .map(|d| crate::period::date_of(d).to_string())
         .unwrap_or_default();
     TrackedView {
         id: t.id.clone(),
