@@ -264,12 +264,11 @@ pub fn measure(a: &Assessment, truth: &[Known]) -> Calibration {
     }
 }
 
-/// The calibration as Markdown: per pattern, the indicators that catch it
-/// (AUC ≥ [`CATCH_AUC`]) and the next best, with the villages behind each
-/// figure.
-pub fn render(c: &Calibration, title: &str) -> String {
+/// The calibration as Markdown, under the caller's title: per pattern,
+/// the indicators that catch it (AUC ≥ [`CATCH_AUC`]) and the next best,
+/// with the villages behind each figure.
+pub fn render(c: &Calibration) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
         "Quarter {}; {} villages with no known pattern. AUC: the chance that a village \

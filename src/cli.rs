@@ -213,6 +213,11 @@ pub struct RunArgs {
     /// among themselves.
     #[arg(long, value_name = "CODE")]
     pub county: Option<String>,
+    /// Score with this weights file (e.g. the one `calibrate --fit`
+    /// writes) instead of the framework's own weights; the manifest names
+    /// it. Default: the file `[framework] weights` names, else none.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
     /// Query threads; default the number of cores.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -313,6 +318,11 @@ pub struct GenerateArgs {
     /// Quarters of history.
     #[arg(long, default_value_t = 8)]
     pub quarters: usize,
+    /// Quarters at the end of the history with planted misconduct (the
+    /// ground truth's span); more give `calibrate --fit` earlier quarters
+    /// with known outcomes to learn from.
+    #[arg(long, default_value_t = 2)]
+    pub planted_quarters: usize,
     /// Share of villages with planted misconduct.
     #[arg(long, default_value_t = 0.12)]
     pub planted_share: f64,
@@ -377,8 +387,44 @@ pub struct CalibrateArgs {
     /// (AUC, bottom decile), against the baseline; needs no truth file.
     #[arg(long)]
     pub prospective: bool,
+    /// Learn non-negative indicator weights from outcomes on the earlier
+    /// quarters, judge them against the framework's own weights on the
+    /// later quarters only (out-of-sample AUC), and write them as a
+    /// weights file for `run --weights` (docs/methodology.md).
+    #[arg(long)]
+    pub fit: bool,
+    /// What --fit learns from: verified alerts (`dispositions`) or a case
+    /// filed in the next two quarters (`cases`). Default: dispositions
+    /// when the data has the table, else cases.
+    #[arg(long, value_enum, requires = "fit")]
+    pub labels: Option<Labels>,
+    /// Where --fit writes the learned weights [default: learned.toml].
+    #[arg(long, value_name = "FILE", requires = "fit")]
+    pub fit_out: Option<PathBuf>,
+    /// Score the framework with this weights file instead of its own
+    /// weights (the --fit comparison stays with the framework's own).
+    #[arg(long, value_name = "FILE", conflicts_with = "fit")]
+    pub weights: Option<PathBuf>,
     #[command(flatten)]
     pub cluster: ClusterArg,
+}
+
+/// What `calibrate --fit` learns from (`--labels`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Labels {
+    /// Alerts verification found true (the dispositions table).
+    Dispositions,
+    /// A case filed (立案) about the village in the next two quarters.
+    Cases,
+}
+
+impl From<Labels> for qinglian::fitting::LabelSource {
+    fn from(l: Labels) -> Self {
+        match l {
+            Labels::Dispositions => qinglian::fitting::LabelSource::Dispositions,
+            Labels::Cases => qinglian::fitting::LabelSource::Cases,
+        }
+    }
 }
 
 /// `qinglian score`.

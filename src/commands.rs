@@ -98,6 +98,7 @@ fn run_assessment(args: RunArgs, quiet: bool) -> Result<ExitCode> {
         cache,
         cluster: args.cluster.cluster,
         county: args.county,
+        weights: args.weights,
     };
     let started = Instant::now();
     let outcome = runtime()?.block_on(pipeline::run(&opts))?;
@@ -221,6 +222,7 @@ fn generate(args: GenerateArgs) -> Result<ExitCode> {
         dispositions: args.dispositions,
         last_quarter: args.last_quarter,
         quarters: args.quarters,
+        planted_quarters: args.planted_quarters,
         planted_share: args.planted_share,
         volume_factor: args.volume_factor,
         defects: args.defects,
@@ -276,12 +278,26 @@ fn generate_framework(args: GenerateFrameworkArgs) -> Result<ExitCode> {
 }
 
 /// `qinglian calibrate`: the framework and the baseline measured against
-/// the known villages, as Markdown (and JSON with `--json`).
+/// the known villages (when a truth file is given or in the data), then
+/// what was asked for: the prospective validation, the precision of the
+/// alerts from dispositions, weights learned from outcomes; as Markdown
+/// (and the comparison as JSON with `--json`).
 fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
-    let data = args.input.data.data;
-    let truth = args.truth.unwrap_or_else(|| data.join("ground_truth.csv"));
-    let known = calibration::read_truth(&truth)?;
-    let lookalikes = read_lookalikes(args.lookalikes.as_deref(), &data)?;
+    let data = args.input.data.data.clone();
+    let truth = match &args.truth {
+        Some(path) => Some(path.clone()),
+        None => Some(data.join("ground_truth.csv")).filter(|p| p.is_file()),
+    };
+    if truth.is_none() && !args.prospective && !args.fit {
+        return Err(Error::Input {
+            path: data.join("ground_truth.csv"),
+            message:
+                "no truth file: pass --truth FILE (village_code,pattern,from_quarter,to_quarter), \
+                      or measure without one with --prospective or --fit"
+                    .into(),
+        }
+        .into());
+    }
     let opts = |framework_dir: PathBuf, quarter: Option<Quarter>| RunOptions {
         data_dir: data.clone(),
         catalog: args.input.data.catalog.clone(),
@@ -296,48 +312,44 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         cache: None,
         cluster: args.cluster.cluster.clone(),
         county: None,
+        weights: args.weights.clone(),
     };
     let rt = runtime()?;
-    let (framework_dir, baseline_dir) = (args.input.framework.framework, args.baseline);
+    let (framework_dir, baseline_dir) = (&args.input.framework.framework, &args.baseline);
     let assessed = rt.block_on(pipeline::assess(&opts(framework_dir.clone(), args.quarter)))?;
-    // The baseline scores the same quarter of the same data.
-    let base = rt.block_on(pipeline::assess(&opts(
-        baseline_dir.clone(),
-        Some(assessed.quarter),
-    )))?;
-    let comparison = calibration::compare(&assessed, &base, &known, &lookalikes);
-    let result = calibration::measure(&assessed, &known);
-    let mut page = calibration::render(
-        &result,
-        &format!(
-            "Calibration of `{}` {} on {}",
-            assessed.framework.meta.id,
-            assessed.framework.meta.version,
-            data.display()
-        ),
+    let mut page = format!(
+        "# Calibration of `{}` {} on {}\n\n",
+        assessed.framework.meta.id,
+        assessed.framework.meta.version,
+        data.display()
     );
-    // The comparison right under the title and the summary table.
-    let at = page.find("\n## ").map_or(page.len(), |i| i + 1);
-    page.insert_str(at, &calibration::render_comparison(&comparison));
-    if args.prospective {
-        let spans = qinglian::datapoints::source_spans(&assessed.ingested);
-        let from = spans.values().map(|s| s.0).max();
-        let to = spans.values().map(|s| s.1).min();
-        let mut scored = Vec::new();
-        if let (Some(from), Some(to)) = (from, to) {
-            let last = to.offset(-2).min(assessed.quarter);
-            let mut q = from.max(last.offset(-7));
-            while q <= last {
-                let a = rt.block_on(pipeline::assess(&opts(framework_dir.clone(), Some(q))))?;
-                let b = rt.block_on(pipeline::assess(&opts(baseline_dir.clone(), Some(q))))?;
-                scored.push(calibration::ScoredQuarter {
-                    quarter: q,
-                    index: calibration::indices(&a),
-                    baseline: calibration::indices(&b),
-                });
-                q = q.next();
-            }
+    if let Some(truth) = &truth {
+        let known = calibration::read_truth(truth)?;
+        let lookalikes = read_lookalikes(args.lookalikes.as_deref(), &data)?;
+        // The baseline scores the same quarter of the same data.
+        let base = rt.block_on(pipeline::assess(&opts(
+            baseline_dir.clone(),
+            Some(assessed.quarter),
+        )))?;
+        let comparison = calibration::compare(&assessed, &base, &known, &lookalikes);
+        let mut measured = calibration::render(&calibration::measure(&assessed, &known));
+        // The comparison right under the summary table.
+        let at = measured.find("\n## ").map_or(measured.len(), |i| i + 1);
+        measured.insert_str(at, &calibration::render_comparison(&comparison));
+        page.push_str(&measured);
+        if let Some(path) = &args.json {
+            let text =
+                serde_json::to_string_pretty(&comparison).context("serialising the comparison")?;
+            write(path, text + "\n")?;
         }
+    }
+    if args.prospective {
+        let scored = rt.block_on(prospective_quarters(
+            &assessed,
+            &|framework, q| opts(framework.to_path_buf(), Some(q)),
+            framework_dir,
+            baseline_dir,
+        ))?;
         let filed = rt.block_on(calibration::filed_cases(&opts(framework_dir.clone(), None)))?;
         page.push('\n');
         page.push_str(&calibration::render_prospective(&calibration::prospective(
@@ -350,19 +362,61 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
             dispositions,
         )));
     }
-    if let Some(path) = args.json {
-        let text =
-            serde_json::to_string_pretty(&comparison).context("serialising the comparison")?;
-        write(&path, text + "\n")?;
+    if args.fit {
+        let fit = qinglian::fitting::FitOptions {
+            labels: args.labels.map(Into::into),
+            out: args
+                .fit_out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("learned.toml")),
+        };
+        let report = rt.block_on(qinglian::fitting::learn(
+            &opts(framework_dir.clone(), None),
+            &assessed,
+            &fit,
+        ))?;
+        page.push('\n');
+        page.push_str(&qinglian::fitting::render(&report, &assessed.framework));
     }
-    match args.out {
+    match &args.out {
         Some(path) => {
-            write(&path, page)?;
+            write(path, page)?;
             println!("wrote {}", path.display());
         }
         None => print!("{page}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The quarters `calibrate --prospective` scores, by the framework and by
+/// the baseline: from the first with every source present up to two
+/// quarters before the last (so that two quarters of cases follow), at
+/// most eight, none after the assessed quarter.
+async fn prospective_quarters(
+    assessed: &qinglian::assessment::Assessment,
+    opts: &dyn Fn(&Path, Quarter) -> RunOptions,
+    framework_dir: &Path,
+    baseline_dir: &Path,
+) -> Result<Vec<calibration::ScoredQuarter>> {
+    let spans = qinglian::datapoints::source_spans(&assessed.ingested);
+    let from = spans.values().map(|s| s.0).max();
+    let to = spans.values().map(|s| s.1).min();
+    let mut scored = Vec::new();
+    if let (Some(from), Some(to)) = (from, to) {
+        let last = to.offset(-2).min(assessed.quarter);
+        let mut q = from.max(last.offset(-7));
+        while q <= last {
+            let a = pipeline::assess(&opts(framework_dir, q)).await?;
+            let b = pipeline::assess(&opts(baseline_dir, q)).await?;
+            scored.push(calibration::ScoredQuarter {
+                quarter: q,
+                index: calibration::indices(&a),
+                baseline: calibration::indices(&b),
+            });
+            q = q.next();
+        }
+    }
+    Ok(scored)
 }
 
 /// The honest look-alikes: `--lookalikes`, else `<data>/lookalikes.csv`

@@ -15,7 +15,8 @@
 //!   [`alerts`] → [`lifecycle`] → [`assessment`] → [`standings`] → [`outputs`] and
 //!   [`report`], orchestrated by [`pipeline`], on this machine or on a
 //!   Ballista cluster ([`cluster`]);
-//! - tools: [`calibration`] (detection against known cases), [`bench`],
+//! - tools: [`calibration`] (detection against known cases), [`fitting`]
+//!   (weights learned from outcomes), [`bench`],
 //!   [`docs`], [`precomputed`] (a unit × indicator table on the engine, as
 //!   COINr's examples), [`generate`] (synthetic districts).
 
@@ -31,6 +32,7 @@ pub mod digest;
 pub mod docs;
 pub mod engine;
 pub mod error;
+pub mod fitting;
 pub mod framework;
 pub mod generate;
 pub mod indicators;

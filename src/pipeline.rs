@@ -54,6 +54,9 @@ pub struct RunOptions {
     /// `--county CODE`: assess only the villages of this county (the first
     /// 6 digits of their codes), normalised among themselves.
     pub county: Option<String>,
+    /// `--weights FILE`: score with this weights file instead of the one
+    /// the framework names (`framework::WeightsFile`), if any.
+    pub weights: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -71,6 +74,7 @@ impl Default for RunOptions {
             cache: None,
             cluster: None,
             county: None,
+            weights: None,
         }
     }
 }
@@ -174,7 +178,7 @@ pub fn explain(framework: &Framework) -> String {
 /// Loads, ingests, computes and scores one quarter without writing
 /// anything (`run` publishes it; `calibrate` measures it).
 pub async fn assess(opts: &RunOptions) -> Result<Assessment> {
-    let framework = Framework::load(&opts.framework_dir)?;
+    let framework = Framework::load_with_weights(&opts.framework_dir, opts.weights.as_deref())?;
     datapoints::check(&framework).await?;
     let catalog = Catalog::load(&opts.data_dir, opts.catalog.as_deref())?;
     let ctx = session(opts.threads, opts.memory_limit, opts.cluster.as_deref()).await?;

@@ -38,6 +38,8 @@ const LAYERS: &[&[&str]] = &[
     &["pipeline"],
     // Tools on top of the pipeline or beside it.
     &["calibration", "bench", "docs", "precomputed", "generate"],
+    // Weights learned from outcomes, measured as calibration measures.
+    &["fitting"],
 ];
 
 /// The longest function allowed in `src/`, in lines.

@@ -56,7 +56,7 @@ async fn every_planted_pattern_is_caught_by_its_indicators() {
         );
         assert!(p.index_auc.unwrap() >= CATCH_AUC, "{pattern}: index AUC");
     }
-    let page = calibration::render(&c, "t");
+    let page = calibration::render(&c);
     assert!(page.contains("| bid_splitting |"), "{page}");
 }
 

@@ -14,6 +14,7 @@ pub mod defaults;
 mod model;
 mod raw;
 mod validate;
+mod weights;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub use model::{
     Indicator, Meta, Missing, OpenUntil, PERIOD_PARAMETERS, Parameter, ReportSettings, Window,
 };
 pub use validate::{check_filter, placeholders};
+pub use weights::WeightsFile;
 
 use crate::digest::hex;
 use crate::engine::method::Scoring;
@@ -53,6 +55,9 @@ pub struct Framework {
     pub hash: String,
     /// Every file read (framework files and SQL files), as paths.
     pub files: Vec<PathBuf>,
+    /// The weights file that replaced the definitions' weights (module
+    /// `weights`), if any.
+    pub weights: Option<WeightsFile>,
 }
 
 impl Framework {
@@ -67,6 +72,12 @@ impl Framework {
     /// Loads and validates the framework in `dir`: every problem found is
     /// reported together in one [`Error::Framework`].
     pub fn load(dir: &Path) -> Result<Self> {
+        Self::load_with_weights(dir, None)
+    }
+
+    /// [`Framework::load`], scoring with the weights file `weights`
+    /// (`run --weights`) instead of the one `framework.toml` names, if any.
+    pub fn load_with_weights(dir: &Path, weights: Option<&Path>) -> Result<Self> {
         if !dir.is_dir() {
             return Err(Error::Framework {
                 dir: dir.to_path_buf(),
@@ -84,6 +95,9 @@ impl Framework {
             return Err(reader.error());
         };
         let sql_dir = dir.join(main.framework.sql_dir.as_deref().unwrap_or("../sql"));
+        let weights_path = weights
+            .map(Path::to_path_buf)
+            .or_else(|| main.framework.weights.as_deref().map(|w| dir.join(w)));
         // After a file failed to parse, "no indicator" findings would be noise.
         let complete = reader.problems.is_empty();
         let validated = Validator {
@@ -91,6 +105,8 @@ impl Framework {
             complete,
         }
         .validate(main, datapoints, indicators);
+        let mut validated = validated;
+        let weights = weights_path.and_then(|path| reader.weights(&path, &mut validated));
         let sql = reader.sql_files(&sql_dir, &validated);
         if !reader.problems.is_empty() {
             return Err(reader.error());
@@ -108,6 +124,7 @@ impl Framework {
             report: validated.report,
             hash: hex(&reader.hasher.finalize()),
             files: reader.files,
+            weights,
         })
     }
 }
@@ -172,6 +189,44 @@ impl<'a> Reader<'a> {
         raw::parse(&self.name(path), &text)
             .map_err(|p| self.problems.push(p))
             .ok()
+    }
+
+    /// Reads the weights file at `path` and lays its weights over the
+    /// validated framework's; `None` (and a problem) when it cannot be read.
+    fn weights(&mut self, path: &Path, v: &mut Validated) -> Option<WeightsFile> {
+        if !path.is_file() {
+            self.problems
+                .push(At::file(path.display().to_string()).problem(
+                    ProblemKind::MissingFile,
+                    "the weights file does not exist; fix `[framework] weights` or `--weights`, \
+                 or write one with `qinglian calibrate --fit`",
+                ));
+            return None;
+        }
+        let text = self.read(path)?;
+        let name = self.name(path);
+        let raw = match raw::parse::<weights::RawWeightsFile>(&name, &text) {
+            Ok(raw) => raw,
+            Err(p) => {
+                self.problems.push(p);
+                return None;
+            }
+        };
+        let (about, dimensions, indicators) = weights::apply(
+            &name,
+            raw,
+            &mut v.dimensions,
+            &mut v.indicators,
+            &v.scoring.index,
+            &mut self.problems,
+        );
+        Some(WeightsFile {
+            path: path.to_path_buf(),
+            sha256: hex(&Sha256::digest(text.as_bytes())),
+            about,
+            dimensions,
+            indicators,
+        })
     }
 
     /// Every data point of the `*.toml` files of `datapoints/`, with its

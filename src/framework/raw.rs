@@ -59,6 +59,9 @@ pub(super) struct RawMeta {
     pub(super) name_en: String,
     pub(super) description: Option<String>,
     pub(super) sql_dir: Option<String>,
+    /// A weights file, relative to the framework directory (module
+    /// `weights`).
+    pub(super) weights: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

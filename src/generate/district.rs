@@ -125,7 +125,10 @@ impl District {
         let mut rng = cell_rng(opts.seed, Stream::District, 0, 0);
         let first = opts.last_quarter.offset(-(opts.quarters as i32 - 1));
         let quarters = first.through(opts.last_quarter);
-        let planted_from = opts.last_quarter.offset(-1).max(first);
+        let planted_from = opts
+            .last_quarter
+            .offset(-(opts.planted_quarters as i32 - 1))
+            .max(first);
         let as_of = day(opts.last_quarter.end()) - 1;
         let mut names = NameBook::default();
 

@@ -105,6 +105,10 @@ pub struct GenerateOptions {
     pub last_quarter: Quarter,
     /// Quarters of history ending at `last_quarter`, at least 1.
     pub quarters: usize,
+    /// Quarters at the end of the history in which the planted misconduct
+    /// runs (1 to `quarters`; default 2): a longer run gives earlier
+    /// quarters with known cases to learn weights from (`calibrate --fit`).
+    pub planted_quarters: usize,
     /// Share of villages with planted misconduct.
     pub planted_share: f64,
     /// Multiplies event volumes (for benchmarks).
@@ -128,6 +132,7 @@ impl Default for GenerateOptions {
             counties: 1,
             last_quarter: Quarter::new(2026, 3).expect("2026Q3 is a quarter"),
             quarters: 8,
+            planted_quarters: 2,
             planted_share: 0.12,
             volume_factor: 1.0,
             defects: false,
@@ -361,11 +366,17 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> Result<GenerateSummar
     std::fs::create_dir_all(out_dir).map_err(GenerateError::io(out_dir))?;
     remove_stale(out_dir)?;
     let d = District::build(opts);
-    let summary = if opts.profile == Profile::Field {
+    let mut summary = if opts.profile == Profile::Field {
         field::generate(&d, out_dir)?
     } else {
         standard(&d, opts, out_dir)?
     };
+    // Both profiles: verification outcomes consistent with the truth.
+    if opts.dispositions {
+        summary
+            .rows
+            .insert("dispositions".to_string(), write_dispositions(&d, out_dir)?);
+    }
     if opts.export_style == ExportStyle::Real {
         export::restyle(out_dir)?;
     }
@@ -394,9 +405,6 @@ fn standard(
         assistance::write(d, out_dir, &mut defects)?,
     );
     write_catalog(out_dir)?;
-    if opts.dispositions {
-        rows.insert("dispositions".to_string(), write_dispositions(d, out_dir)?);
-    }
     let planted = planted(d);
     write_ground_truth(d, &planted, out_dir)?;
     if opts.defects {
@@ -446,6 +454,12 @@ fn validate(o: &GenerateOptions) -> Result<(), GenerateError> {
     }
     if o.quarters == 0 || o.quarters > 200 {
         return bad(format!("quarters must be 1 to 200, not {}", o.quarters));
+    }
+    if o.planted_quarters == 0 || o.planted_quarters > o.quarters {
+        return bad(format!(
+            "planted_quarters must be 1 to quarters ({}), not {}",
+            o.quarters, o.planted_quarters
+        ));
     }
     let first = o.last_quarter.offset(-(o.quarters as i32 - 1));
     if first.year() < 1980 || o.last_quarter.year() > 2999 {
@@ -602,13 +616,15 @@ fn write_ground_truth(
 /// `<village>:red:<planted quarter>`), consistent with the ground truth:
 /// of the planted villages, two in three confirmed (one in three of those
 /// then rectified), the rest still pending; as many clean villages as a
-/// third of the planted ones found false positives. Decided within the
-/// last quarter; no case is linked.
+/// third of the planted ones found false positives. Decided in the quarter
+/// after the first planted one (in it when it is the last), never after
+/// the extract date; no case is linked.
 fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError> {
     use sink::{Layout, TableWriter};
     let first = d.planted_from;
     let last = d.quarters[d.quarters.len() - 1];
-    let base = rng::day(last.start());
+    let base = rng::day(first.next().min(last).start());
+    let as_of = d.as_of;
     let mut w = TableWriter::create(
         &out_dir.join("dispositions.parquet"),
         Layout::canonical(&crate::contract::DISPOSITIONS),
@@ -619,7 +635,7 @@ fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError
             r.text("alert_id", id.as_str());
             r.text("village_code", code);
             r.text("outcome", outcome);
-            r.date("decided_date", day);
+            r.date("decided_date", day.min(as_of));
             r.text("case_id", None);
         })
     };

@@ -44,6 +44,17 @@ struct FrameworkInfo {
     dimensions: usize,
     indicators: usize,
     datapoints: usize,
+    /// Extension: the weights scored with: `"framework"` (the definitions'
+    /// own) or the weights file that replaced them (`--weights`,
+    /// `[framework] weights`), with its hash and how it was made.
+    weights: WeightsInfo,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum WeightsInfo {
+    Framework(&'static str),
+    File(crate::framework::WeightsFile),
 }
 
 /// Writes `dir/manifest.json` for the assessment `a` of `data_dir`, listing
@@ -73,6 +84,10 @@ pub fn write(dir: &Path, data_dir: &Path, a: &Assessment) -> Result<()> {
             dimensions: framework.dimensions.len(),
             indicators: framework.indicators.len(),
             datapoints: framework.datapoints.len(),
+            weights: match &framework.weights {
+                Some(w) => WeightsInfo::File(w.clone()),
+                None => WeightsInfo::Framework("framework"),
+            },
         },
         indicators_unavailable: &a.unavailable,
         villages: TierCounts::of(&a.scores),
