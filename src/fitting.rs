@@ -253,8 +253,12 @@ pub fn examples(a: &Assessment, labels: &Labeller<'_>) -> Vec<Example> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fitted {
     /// Each indicator's effective weight in the index (framework order),
-    /// summing to 1; 0 for the indicators left out.
+    /// summing to 1: the fitted weights shrunk toward the expert's by
+    /// [`Fitted::blend`].
     pub effective: Vec<f64>,
+    /// The fitted weights alone (summing to 1; 0 for the indicators left
+    /// out).
+    pub fitted: Vec<f64>,
     /// Indicators left out because they did not vary in training.
     pub constant: Vec<usize>,
     /// Indicators left out because their coefficient came out below 0.
@@ -264,26 +268,138 @@ pub struct Fitted {
     pub rounds: usize,
     pub examples: usize,
     pub positives: usize,
-    /// The L2 penalty chosen, and the AUC each candidate reached on the
-    /// last training quarter when fitted on the ones before it (empty when
-    /// there was only one training quarter and [`DEFAULT_PENALTY`] was
-    /// taken).
+    /// The L2 penalty and the expert weights' share chosen.
     pub penalty: f64,
-    pub penalty_auc: Vec<(f64, Option<f64>)>,
+    pub blend: f64,
+    /// Each candidate penalty's best AUC on the last training quarter
+    /// (fitted on the quarters before it), with the share that reached
+    /// it; empty when there was only one training quarter and the
+    /// defaults were taken.
+    pub selection: Vec<(f64, f64, Option<f64>)>,
 }
 
 /// The L2 penalties tried (linfa's `alpha`, on suspicion scaled to 0–1,
 /// against the summed log-loss): from almost none to strong shrinkage.
 pub const PENALTIES: [f64; 5] = [0.1, 1.0, 10.0, 100.0, 1000.0];
 
-/// The penalty taken when no quarter is left to choose one on.
+/// The shares of the expert weights tried in the blend `(1 − s) ·
+/// fitted + s · expert`: a fitted weight near 0 beside a large one lets
+/// a village lacking the large one be scored on the small one alone (the
+/// engine renormalises over what a village has), which the expert share
+/// damps.
+pub const BLENDS: [f64; 5] = [0.0, 0.1, 0.25, 0.5, 0.75];
+
+/// The penalty and share taken when no quarter is left to choose them on.
 pub const DEFAULT_PENALTY: f64 = 10.0;
+pub const DEFAULT_BLEND: f64 = 0.25;
+
+/// How the framework combines indicators into the index, for scoring
+/// candidate weights as the engine would without running it: each
+/// indicator's dimension, and which dimensions deduct.
+#[derive(Debug, Clone)]
+pub struct Structure {
+    pub dimension: Vec<usize>,
+    pub deducts: Vec<bool>,
+}
+
+impl Structure {
+    pub fn of(f: &Framework) -> Self {
+        Structure {
+            dimension: f
+                .indicators
+                .iter()
+                .map(|i| {
+                    f.dimensions
+                        .iter()
+                        .position(|d| d.id == i.dimension)
+                        .unwrap_or(0)
+                })
+                .collect(),
+            deducts: f
+                .dimensions
+                .iter()
+                .map(|d| d.method.aggregation == Aggregation::Deduction)
+                .collect(),
+        }
+    }
+
+    /// The index a village would get with effective weights `e` (summing
+    /// to 1, laid out by [`tree_weights`]), by the engine's arithmetic:
+    /// an arithmetic dimension the weighted mean of the indicators the
+    /// village has, a deduction dimension 100 less its weighted
+    /// deductions (no lower than its lowest indicator), the index the
+    /// weighted mean of the dimensions it has; `None` with none.
+    pub fn index(&self, e: &[f64], suspicion: &[Option<f64>]) -> Option<f64> {
+        let dims = self.deducts.len();
+        let mut total = vec![0.0; dims];
+        let (mut sw, mut acc) = (vec![0.0; dims], vec![0.0; dims]);
+        let mut floor = vec![f64::INFINITY; dims];
+        for (k, &d) in self.dimension.iter().enumerate() {
+            total[d] += e[k];
+            let Some(s) = suspicion[k] else { continue };
+            if e[k] <= 0.0 {
+                continue;
+            }
+            sw[d] += e[k];
+            acc[d] += e[k] * s;
+            floor[d] = floor[d].min(100.0 - s);
+        }
+        let (mut weight, mut sum) = (0.0, 0.0);
+        for d in 0..dims {
+            if sw[d] <= 0.0 || total[d] <= 0.0 {
+                continue;
+            }
+            let score = if self.deducts[d] {
+                let deducted = acc[d] / total[d];
+                let room = 100.0 - floor[d].min(100.0);
+                100.0
+                    - if deducted <= room {
+                        deducted
+                    } else {
+                        room.max(0.0)
+                    }
+            } else {
+                100.0 - acc[d] / sw[d]
+            };
+            weight += total[d];
+            sum += total[d] * score;
+        }
+        (weight > 0.0).then(|| sum / weight)
+    }
+
+    /// AUC of a low index with weights `e` for the positives of `examples`.
+    fn auc(&self, e: &[f64], examples: &[Example]) -> Option<f64> {
+        let (mut pos, mut neg) = (Vec::new(), Vec::new());
+        for x in examples {
+            if let Some(i) = self.index(e, &x.suspicion) {
+                if x.positive {
+                    pos.push(-i)
+                } else {
+                    neg.push(-i)
+                }
+            }
+        }
+        auc(&pos, &neg)
+    }
+}
+
+/// `(1 − share) · fitted + share · expert`.
+fn blended(fitted: &[f64], expert: &[f64], share: f64) -> Vec<f64> {
+    fitted
+        .iter()
+        .zip(expert)
+        .map(|(f, e)| (1.0 - share) * f + share * e)
+        .collect()
+}
 
 /// Learns non-negative effective weights from `examples` (module docs):
-/// the penalty is chosen on the last training quarter (fitted on the
-/// earlier ones, judged by AUC; ties to the stronger penalty), then the
-/// weights are fitted on every training quarter with it.
-pub fn fit(examples: &[Example], indicators: usize) -> Result<Fitted> {
+/// the penalty and the expert weights' share (`expert`, summing to 1)
+/// are chosen on the last training quarter, fitted on the earlier ones
+/// and scored as the engine would score them (ties to the stronger
+/// penalty and the larger share); then the weights are fitted on every
+/// training quarter with that penalty and blended with that share.
+pub fn fit(examples: &[Example], structure: &Structure, expert: &[f64]) -> Result<Fitted> {
+    let indicators = expert.len();
     let positives = examples.iter().filter(|e| e.positive).count();
     if positives < 5 || examples.len() - positives < 5 {
         return Err(cannot(format!(
@@ -297,8 +413,8 @@ pub fn fit(examples: &[Example], indicators: usize) -> Result<Fitted> {
         .iter()
         .cloned()
         .partition(|e| Some(e.quarter) != last);
-    let mut penalty_auc = Vec::new();
-    let mut penalty = DEFAULT_PENALTY;
+    let mut selection = Vec::new();
+    let (mut penalty, mut blend) = (DEFAULT_PENALTY, DEFAULT_BLEND);
     let usable = |x: &[Example]| {
         let p = x.iter().filter(|e| e.positive).count();
         p >= 1 && p < x.len()
@@ -306,38 +422,36 @@ pub fn fit(examples: &[Example], indicators: usize) -> Result<Fitted> {
     if usable(&held) && usable(&earlier) {
         let mut best: Option<f64> = None;
         for alpha in PENALTIES {
-            let score = nonnegative(&earlier, indicators, alpha)
-                .ok()
-                .and_then(|(e, ..)| {
-                    let means = means(&earlier, indicators);
-                    let linear = |x: &Example| -> f64 {
-                        (0..indicators)
-                            .map(|k| e[k] * x.suspicion[k].unwrap_or(means[k]))
-                            .sum()
+            let mut row = (alpha, 0.0, None::<f64>);
+            if let Ok((fitted, ..)) = nonnegative(&earlier, indicators, alpha) {
+                for share in BLENDS {
+                    let Some(a) = structure.auc(&blended(&fitted, expert, share), &held) else {
+                        continue;
                     };
-                    let pos: Vec<f64> = held.iter().filter(|x| x.positive).map(linear).collect();
-                    let neg: Vec<f64> = held.iter().filter(|x| !x.positive).map(linear).collect();
-                    auc(&pos, &neg)
-                });
-            penalty_auc.push((alpha, score));
-            if let Some(a) = score
-                && best.is_none_or(|b| a >= b)
-            {
-                best = Some(a);
-                penalty = alpha;
+                    if row.2.is_none_or(|b| a >= b) {
+                        row = (alpha, share, Some(a));
+                    }
+                    if best.is_none_or(|b| a >= b) {
+                        best = Some(a);
+                        (penalty, blend) = (alpha, share);
+                    }
+                }
             }
+            selection.push(row);
         }
     }
-    let (effective, constant, negative, rounds) = nonnegative(examples, indicators, penalty)?;
+    let (fitted, constant, negative, rounds) = nonnegative(examples, indicators, penalty)?;
     Ok(Fitted {
-        effective,
+        effective: blended(&fitted, expert, blend),
+        fitted,
         constant,
         negative,
         rounds,
         examples: examples.len(),
         positives,
         penalty,
-        penalty_auc,
+        blend,
+        selection,
     })
 }
 
@@ -359,15 +473,14 @@ fn means(examples: &[Example], indicators: usize) -> Vec<f64> {
         .collect()
 }
 
+/// What [`nonnegative`] gives.
+type NonNegative = (Vec<f64>, Vec<usize>, Vec<usize>, usize);
+
 /// Effective weights (summing to 1), the indicators left out for no
 /// variation and for a negative coefficient, and the fits made: the
 /// logistic regression with L2 penalty `alpha`, refitted without the
 /// indicators whose coefficient came out below 0 until none does.
-fn nonnegative(
-    examples: &[Example],
-    indicators: usize,
-    alpha: f64,
-) -> Result<(Vec<f64>, Vec<usize>, Vec<usize>, usize)> {
+fn nonnegative(examples: &[Example], indicators: usize, alpha: f64) -> Result<NonNegative> {
     let mean = means(examples, indicators);
     let constant: Vec<usize> = (0..indicators)
         .filter(|&k| {
@@ -377,7 +490,7 @@ fn nonnegative(
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
                     (l.min(x), h.max(x))
                 });
-            !(hi - lo > 1e-9)
+            hi.is_nan() || lo.is_nan() || hi - lo <= 1e-9
         })
         .collect();
     let mut active: Vec<usize> = (0..indicators).filter(|k| !constant.contains(k)).collect();
@@ -414,7 +527,7 @@ fn nonnegative(
             .collect();
     };
     let total: f64 = coefficients.iter().map(|c| c.1).sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return Err(cannot(
             "every indicator's coefficient is 0: nothing in the training quarters tells the outcomes apart".into(),
         ));
@@ -495,12 +608,15 @@ pub fn expert_effective(f: &Framework) -> Vec<f64> {
     out
 }
 
+/// Ids with their weights.
+pub type Weights = Vec<(String, f64)>;
+
 /// The dimension and indicator weights that give `effective` (framework
 /// order, summing to 1) as the index's effective weights: a dimension
 /// weighs the sum of its indicators' effective weights; within an
 /// arithmetic dimension an indicator weighs its effective weight, within
 /// a deduction dimension its share of the dimension's.
-pub fn tree_weights(f: &Framework, effective: &[f64]) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+pub fn tree_weights(f: &Framework, effective: &[f64]) -> (Weights, Weights) {
     let mut dims = Vec::new();
     let mut inds = Vec::new();
     for d in &f.dimensions {
@@ -730,7 +846,8 @@ pub async fn learn(
         let a = assess(&scored(q, None)).await?;
         training.extend(examples(&a, &outcomes.labels(q, Some(split.known_by))));
     }
-    let fitted = fit(&training, framework.indicators.len())?;
+    let expert = expert_effective(framework);
+    let fitted = fit(&training, &Structure::of(framework), &expert)?;
     let mut test_expert = Vec::new();
     let mut expert_tiers = (0, 0, 0);
     for &q in &split.test {
@@ -776,7 +893,7 @@ pub async fn learn(
         source,
         split,
         fitted,
-        expert: expert_effective(framework),
+        expert,
         tests,
         tiers: [expert_tiers, learned_tiers],
         written: fit_opts.out.display().to_string(),
@@ -865,10 +982,10 @@ pub fn render(r: &FitReport, framework: &Framework) -> String {
         "## Weights learned from outcomes\n\n\
          Labels: {}. Trained on {} ({} village-quarters, {} positive, labels known by {}), \
          tested on {} only. Non-negative logistic regression (linfa) on each indicator's \
-         suspicion (100 − normalised score), L2 penalty {} ({}); {} fit(s); indicators left \
-         at 0: {} with no variation in training, {} whose coefficient came out below 0. \
-         Weights written to `{}`; the learned index is scored from that file by the same \
-         engine.\n",
+         suspicion (100 − normalised score), L2 penalty {}, blended with the expert weights \
+         at a share of {} ({}); {} fit(s); indicators the fit left at 0: {} with no variation \
+         in training, {} whose coefficient came out below 0. Weights written to `{}`; the \
+         learned index is scored from that file by the same engine.\n",
         match r.source {
             LabelSource::Cases => "a case filed (立案) about the village in the next two quarters",
             LabelSource::Dispositions =>
@@ -881,16 +998,18 @@ pub fn render(r: &FitReport, framework: &Framework) -> String {
         crate::period::date_of(r.split.known_by),
         q(&r.split.test),
         r.fitted.penalty,
-        if r.fitted.penalty_auc.is_empty() {
-            "the default: one training quarter leaves none to choose on".to_string()
+        r.fitted.blend,
+        if r.fitted.selection.is_empty() {
+            "the defaults: one training quarter leaves none to choose on".to_string()
         } else {
             format!(
-                "chosen on {} fitted on the quarters before it, AUC by penalty: {}",
+                "chosen on {}, fitted on the quarters before it and scored as the engine scores; \
+                 best AUC by penalty (with its share): {}",
                 r.split.train[r.split.train.len() - 1],
                 r.fitted
-                    .penalty_auc
+                    .selection
                     .iter()
-                    .map(|(a, x)| format!("{a} {}", f(*x)))
+                    .map(|(a, b, x)| format!("{a} {} ({b})", f(*x)))
                     .collect::<Vec<_>>()
                     .join(", ")
             )
@@ -927,7 +1046,7 @@ pub fn render(r: &FitReport, framework: &Framework) -> String {
     );
     let _ = writeln!(
         s,
-        "| indicator | dimension | expert weight | learned weight |\n|---|---|---|---|"
+        "| indicator | dimension | expert weight | fitted weight | learned weight (blended) |\n|---|---|---|---|---|"
     );
     let mut order: Vec<usize> = (0..framework.indicators.len()).collect();
     order.sort_by(|&a, &b| {
@@ -940,8 +1059,8 @@ pub fn render(r: &FitReport, framework: &Framework) -> String {
         let i = &framework.indicators[k];
         let _ = writeln!(
             s,
-            "| `{}` | {} | {:.4} | {:.4} |",
-            i.id, i.dimension, r.expert[k], r.fitted.effective[k]
+            "| `{}` | {} | {:.4} | {:.4} | {:.4} |",
+            i.id, i.dimension, r.expert[k], r.fitted.fitted[k], r.fitted.effective[k]
         );
     }
     s.push('\n');
@@ -986,21 +1105,30 @@ mod tests {
                 positive,
             });
         }
-        let fitted = fit(&examples, 4).unwrap_or_else(|e| panic!("{e}"));
+        let structure = Structure {
+            dimension: vec![0; 4],
+            deducts: vec![false],
+        };
+        let fitted = fit(&examples, &structure, &[0.25; 4]).unwrap_or_else(|e| panic!("{e}"));
         assert!(fitted.effective.iter().all(|&w| w >= 0.0), "{fitted:?}");
         assert!((fitted.effective.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-        assert!(fitted.effective[0] > 0.8, "{fitted:?}");
-        assert_eq!(fitted.effective[2], 0.0);
+        assert!((fitted.fitted.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!(fitted.fitted[0] > 0.8, "{fitted:?}");
+        assert_eq!(fitted.fitted[2], 0.0);
+        // The blend: the share of the expert's equal weights chosen.
+        assert!(BLENDS.contains(&fitted.blend));
+        let want = (1.0 - fitted.blend) * fitted.fitted[0] + fitted.blend * 0.25;
+        assert!((fitted.effective[0] - want).abs() < 1e-12);
         assert!(fitted.negative.contains(&2), "{fitted:?}");
         assert_eq!(fitted.constant, vec![3]);
         // The penalty was chosen on 2025Q4, fitted on the three before.
-        assert_eq!(fitted.penalty_auc.len(), PENALTIES.len());
+        assert_eq!(fitted.selection.len(), PENALTIES.len());
         assert!(PENALTIES.contains(&fitted.penalty));
         assert!(
             fitted
-                .penalty_auc
+                .selection
                 .iter()
-                .all(|(_, a)| a.is_some_and(|a| a > 0.9)),
+                .all(|(_, _, a)| a.is_some_and(|a| a > 0.9)),
             "{fitted:?}"
         );
     }
@@ -1014,7 +1142,11 @@ mod tests {
                 positive: i < 2,
             })
             .collect();
-        let e = fit(&examples, 1)
+        let structure = Structure {
+            dimension: vec![0],
+            deducts: vec![false],
+        };
+        let e = fit(&examples, &structure, &[1.0])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -1094,5 +1226,33 @@ mod tests {
         // 2025Q1's label is known at the end of 2025Q3.
         let end_q2 = day_number(q(2025, 2).end()) - 1;
         assert_eq!(o.labels(q(2025, 1), Some(end_q2)).of("v1"), None);
+    }
+}
+
+#[cfg(test)]
+mod structure_tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_index_is_the_engines_arithmetic() {
+        // Dimension 0 arithmetic (indicators 0, 1), dimension 1 deduction
+        // (indicator 2); effective weights 0.3, 0.3, 0.4.
+        let s = Structure {
+            dimension: vec![0, 0, 1],
+            deducts: vec![false, true],
+        };
+        let e = [0.3, 0.3, 0.4];
+        // Scores 80, 60 and 90: dimension 0 = 70; dimension 1 deducts
+        // w = 0.4 / 0.4 = 1 per point: 90; index (0.6·70 + 0.4·90) / 1.
+        let x = [Some(20.0), Some(40.0), Some(10.0)];
+        let got = s.index(&e, &x).unwrap_or(f64::NAN);
+        assert!((got - 78.0).abs() < 1e-9, "{got}");
+        // Indicator 1 missing: dimension 0 is indicator 0 alone.
+        let got = s
+            .index(&e, &[Some(20.0), None, Some(10.0)])
+            .unwrap_or(f64::NAN);
+        assert!((got - (0.6 * 80.0 + 0.4 * 90.0)).abs() < 1e-9, "{got}");
+        // Nothing: no index.
+        assert_eq!(s.index(&e, &[None, None, None]), None);
     }
 }

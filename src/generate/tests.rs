@@ -747,6 +747,10 @@ fn invalid_options_are_refused() {
             ..GenerateOptions::default()
         },
         GenerateOptions {
+            planted_quarters: 0,
+            ..GenerateOptions::default()
+        },
+        GenerateOptions {
             volume_factor: f64::NAN,
             ..GenerateOptions::default()
         },
@@ -776,4 +780,53 @@ fn tiny_districts_work() {
             .join("petitions/quarter=2026Q3/part-0.parquet")
             .is_file()
     );
+}
+
+#[test]
+fn planted_quarters_set_the_truth_and_the_dispositions_follow_it() {
+    let opts = GenerateOptions {
+        planted_quarters: 4,
+        dispositions: true,
+        ..small(31)
+    };
+    let (dir, summary) = run(&opts);
+    let truth = std::fs::read_to_string(dir.path().join("ground_truth.csv")).unwrap();
+    let first = opts.last_quarter.offset(-3);
+    for line in truth.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells[2], first.to_string(), "{line}");
+        assert_eq!(cells[3], opts.last_quarter.to_string(), "{line}");
+    }
+    // Verdicts on the alerts of the first planted quarter, decided in
+    // the quarter after it, on planted villages only but the false
+    // positives, and never after the extract date.
+    let b = read(&dir.path().join("dispositions.parquet"));
+    let ids = values(&b, "alert_id");
+    let outcomes = values(&b, "outcome");
+    let decided = dates(&b, "decided_date");
+    let planted: BTreeSet<String> = summary
+        .planted
+        .iter()
+        .map(|p| p.village_code.clone())
+        .collect();
+    assert!(!ids.is_empty());
+    let after = crate::period::day_number(first.next().start());
+    let as_of = crate::period::day_number(opts.last_quarter.end()) - 1;
+    for ((id, outcome), day) in ids.iter().zip(&outcomes).zip(&decided) {
+        let day = day.unwrap();
+        assert!(id.ends_with(&format!(":red:{first}")), "{id}");
+        assert!(day >= after && day <= as_of, "{id} {day}");
+        let village = &id[..12];
+        assert_eq!(
+            planted.contains(village),
+            outcome != "false_positive",
+            "{id} {outcome}"
+        );
+    }
+    // The field profile writes them too.
+    let (field_dir, _) = run(&GenerateOptions {
+        profile: Profile::Field,
+        ..opts
+    });
+    assert!(field_dir.path().join("dispositions.parquet").is_file());
 }
