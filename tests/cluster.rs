@@ -91,8 +91,11 @@ impl Cluster {
                 port.to_string(),
                 s("--external-host"),
                 s("127.0.0.1"),
+                // Long enough that a live executor starved of CPU for a
+                // few seconds (a busy CI machine) is not declared lost,
+                // which left a run with no executor waiting for good.
                 s("--executor-timeout-seconds"),
-                s("5"),
+                s("20"),
                 s("--expire-dead-executor-interval-seconds"),
                 s("1"),
             ],

@@ -153,7 +153,9 @@ fn learned_weights_out_of_sample_and_scored_from_their_file() {
         "do not clearly raise"
     };
     assert!(page.contains(verdict), "{verdict}\n{page}");
-    assert!(page.contains("| indicator | dimension | expert weight | learned weight |"));
+    assert!(page.contains(
+        "| indicator | dimension | expert weight | fitted weight | learned weight (blended) |"
+    ));
 
     // The file loads onto the framework: every weight at least 0, every
     // indicator and dimension listed, and its about line says how.

@@ -340,6 +340,12 @@ fn village(d: &District, v: &Village, people: &People) -> Vec<Enrolment> {
     rows
 }
 
+/// When a rectified village's captured enrolments were stopped: a few
+/// days before the end of the rectification quarter.
+fn rectification_end(v: &Village) -> Option<i32> {
+    v.rectified.map(|r| day(r.end()) - 5)
+}
+
 /// Planted `benefit_capture`: in each planted quarter new dibao/tekun
 /// enrolments for serving cadres' kin, not filed, often asset-flagged; and,
 /// from before the planted period, deceased beneficiaries still paid and
@@ -355,6 +361,10 @@ fn capture(d: &District, people: &People, b: &mut Builder<'_>) {
     let dibao = &PROGRAMMES[0];
     let tekun = &PROGRAMMES[1];
     for qi in from..d.quarters.len() {
+        // Rectified: no new enrolments for kin after it.
+        if !d.active(b.v, qi) {
+            break;
+        }
         let (start, end) = d.quarter_days(qi);
         for _ in 0..b.rng.random_range(2..=4) {
             let Some(who) = kin.next() else { break };
@@ -372,6 +382,7 @@ fn capture(d: &District, people: &People, b: &mut Builder<'_>) {
                 e.asset_flag = flagged;
                 e.monthly_amount = cents(high.round());
                 e.death = None;
+                e.end = rectification_end(b.v).or(e.end);
             }
         }
     }
@@ -387,6 +398,7 @@ fn capture(d: &District, people: &People, b: &mut Builder<'_>) {
             e.death = Some(death);
             e.last_review = Some(review.max(approved + 1));
             e.asset_flag = false;
+            e.end = rectification_end(b.v).or(e.end);
         }
     }
     // Enrolments not reviewed for over a year, flagged by the asset match.

@@ -80,7 +80,7 @@ fn cell(c: &Cell) -> Vec<Case> {
     let mut rng = c.rng(Stream::Cases);
     let n = poisson(&mut rng, c.v.volume(c.d) * RATE);
     let mut out: Vec<Case> = (0..n).map(|_| ordinary(c, &mut rng)).collect();
-    if c.v.has(Pattern::CaseCluster) && c.d.planted_quarter(c.qi) {
+    if c.v.has(Pattern::CaseCluster) && c.d.active(c.v, c.qi) {
         let n = rng.random_range(2..=4);
         for _ in 0..n {
             out.push(cluster(c, &mut rng));

@@ -82,6 +82,9 @@ pub(crate) struct Village {
     pub lookalikes: Vec<Lookalike>,
     /// Day the current committee was elected.
     pub election: i32,
+    /// The quarter its misconduct was rectified (整改) in, after which it
+    /// stops (standard profile with dispositions; see `rectify`).
+    pub rectified: Option<Quarter>,
 }
 
 impl Village {
@@ -195,6 +198,7 @@ impl District {
                     patterns: Vec::new(),
                     lookalikes: Vec::new(),
                     election: election_base + rng.random_range(0..45),
+                    rectified: None,
                 });
             }
         }
@@ -202,6 +206,9 @@ impl District {
         match opts.profile {
             Profile::Standard => plant_standard(opts, &mut rng, &mut villages),
             Profile::Field => field::plan::plant(opts, &mut villages),
+        }
+        if opts.dispositions && opts.profile == Profile::Standard {
+            rectify(&mut villages, planted_from.next().min(opts.last_quarter));
         }
 
         Self {
@@ -223,6 +230,12 @@ impl District {
     /// Whether quarter `qi` of the window has planted misconduct active.
     pub(crate) fn planted_quarter(&self, qi: usize) -> bool {
         self.quarters[qi] >= self.planted_from
+    }
+
+    /// Whether village `v`'s planted misconduct is active in quarter `qi`:
+    /// a planted quarter, not after its rectification.
+    pub(crate) fn active(&self, v: &Village, qi: usize) -> bool {
+        self.planted_quarter(qi) && v.rectified.is_none_or(|r| self.quarters[qi] <= r)
     }
 
     /// Index of `planted_from` in the window.
@@ -562,5 +575,21 @@ fn plant_standard(opts: &GenerateOptions, rng: &mut ChaCha8Rng, villages: &mut [
         }
         patterns.sort();
         villages[v].patterns = patterns;
+    }
+}
+
+/// Rectification (整改) of the planted villages the dispositions confirm
+/// and then close (`write_dispositions`: every ninth planted village,
+/// counting from the first, in village order), in `quarter`: their
+/// misconduct stops after it.
+fn rectify(villages: &mut [Village], quarter: Quarter) {
+    for (i, v) in villages
+        .iter_mut()
+        .filter(|v| !v.patterns.is_empty())
+        .enumerate()
+    {
+        if i % 9 == 0 {
+            v.rectified = Some(quarter);
+        }
     }
 }

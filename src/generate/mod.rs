@@ -600,19 +600,26 @@ fn write_ground_truth(
         .collect();
     rows.sort_unstable();
     let from = d.planted_from.to_string();
-    let to = d.quarters[d.quarters.len() - 1].to_string();
+    let last = d.quarters[d.quarters.len() - 1];
+    // A rectified village's misconduct ends with its rectification.
+    let until: BTreeMap<&str, String> = d
+        .villages
+        .iter()
+        .map(|v| (v.code.as_str(), v.rectified.unwrap_or(last).to_string()))
+        .collect();
     let header = ["village_code", "pattern", "from_quarter", "to_quarter"];
     let records = rows
         .into_iter()
-        .map(|(code, pattern)| [code, pattern, &from, &to]);
+        .map(|(code, pattern)| [code, pattern, &from, until[code].as_str()]);
     write_csv(&path, header, records)
 }
 
 /// The dispositions of a district whose commission verified the red
 /// alerts of the first planted quarter (alert id
 /// `<village>:red:<planted quarter>`), consistent with the ground truth:
-/// of the planted villages, two in three confirmed (one in three of those
-/// then rectified), the rest still pending; as many clean villages as a
+/// of the planted villages, two in three confirmed (in the standard
+/// profile one in three of those then rectified, and their misconduct
+/// stops after it: `district::rectify`), the rest still pending; as many clean villages as a
 /// third of the planted ones found false positives. Decided in the quarter
 /// after the first planted one (in it when it is the last), never after
 /// the extract date; no case is linked.
@@ -645,7 +652,7 @@ fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError
         match i % 3 {
             0 | 1 => {
                 write(&v.code, "confirmed", base + 10 + i as i32 % 20)?;
-                if i % 9 == 0 {
+                if v.rectified.is_some() {
                     write(&v.code, "rectified", base + 50)?;
                 }
             }

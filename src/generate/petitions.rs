@@ -73,7 +73,7 @@ fn cell(c: &Cell) -> Vec<Petition> {
     let mut rng = c.rng(Stream::Petitions);
     let n = poisson(&mut rng, c.v.volume(c.d) * RATE);
     let mut out: Vec<Petition> = (0..n).map(|_| ordinary(c, &mut rng)).collect();
-    if c.v.has(Pattern::PetitionPressure) && c.d.planted_quarter(c.qi) {
+    if c.v.has(Pattern::PetitionPressure) && c.d.active(c.v, c.qi) {
         pressure(c, &mut rng, &mut out);
     }
     out.sort_by_key(|p| p.received);

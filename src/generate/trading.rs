@@ -75,7 +75,7 @@ fn cell(c: &Cell) -> Vec<Project> {
     let base = f64::from(rng.random_range(1..=4u8));
     let n = stochastic_round(&mut rng, base * c.d.volume_factor);
     let mut out: Vec<Project> = (0..n).map(|_| ordinary(c, &mut rng)).collect();
-    if c.d.planted_quarter(c.qi) {
+    if c.d.active(c.v, c.qi) {
         if c.v.has(Pattern::BidSplitting) {
             splitting(c, &mut rng, &mut out);
         }
