@@ -90,7 +90,53 @@ fn cell(c: &Cell) -> Vec<Case> {
     for (i, k) in out.iter_mut().enumerate() {
         k.case_id = format!("XS-{}-{}-{:04}", c.v.code, c.quarter(), i + 1);
     }
+    // Verification confirmed the village's red alert in this quarter: the
+    // clue it opened, filed two weeks later.
+    if let Some(day) = c.v.confirmed.filter(|&d| c.start <= d && d < c.end) {
+        out.push(follow_on(c, &mut rng, day));
+        out.sort_by_key(|k| k.received);
+    }
     out
+}
+
+/// The id of the follow-on case of a village confirmed on `day`
+/// (`write_dispositions` names it as the disposition's `case_id`).
+pub(crate) fn follow_on_id(v: &Village, day: i32) -> String {
+    let q = crate::period::Quarter::containing(crate::period::date_of(day));
+    format!("XS-{}-{q}-F001", v.code)
+}
+
+/// The case a confirmed alert leads to: received on the day of the
+/// verdict from the inspection, about a serving cadre, filed (立案) 14
+/// days later when that is within the extract.
+fn follow_on(c: &Cell, rng: &mut ChaCha8Rng, day: i32) -> Case {
+    let Cell { d, v, people, .. } = *c;
+    let role = pick(rng, &[(SECRETARY, 0.5), (DIRECTOR, 0.3), (ACCOUNTANT, 0.2)]);
+    let person = people
+        .serving(role, day, rng)
+        .map(|p| d.person_id(p.person));
+    let violation = pick(
+        rng,
+        &[
+            ("embezzlement", 0.3),
+            ("false_claims", 0.25),
+            ("favouritism", 0.25),
+            ("collective_assets", 0.2),
+        ],
+    );
+    let mut case = Case {
+        case_id: follow_on_id(v, day),
+        origin: "inspection",
+        disposal: "verify",
+        violation: Some(violation),
+        amount_cents: Some((log_uniform(rng, 20_000.0, 300_000.0) * 100.0).round() as i64),
+        ..Case::received(v, day, role, person)
+    };
+    let filed = day + 14;
+    if filed <= d.as_of {
+        file(d, rng, &mut case, filed, 3, filed + 30);
+    }
+    case
 }
 
 impl Case {

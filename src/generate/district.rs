@@ -83,8 +83,11 @@ pub(crate) struct Village {
     /// Day the current committee was elected.
     pub election: i32,
     /// The quarter its misconduct was rectified (整改) in, after which it
-    /// stops (standard profile with dispositions; see `rectify`).
+    /// stops (standard profile with dispositions; see `verify`).
     pub rectified: Option<Quarter>,
+    /// The day verification confirmed its red alert (with dispositions;
+    /// see `verify`): the standard profile files a follow-on case then.
+    pub confirmed: Option<i32>,
 }
 
 impl Village {
@@ -199,6 +202,7 @@ impl District {
                     lookalikes: Vec::new(),
                     election: election_base + rng.random_range(0..45),
                     rectified: None,
+                    confirmed: None,
                 });
             }
         }
@@ -207,8 +211,13 @@ impl District {
             Profile::Standard => plant_standard(opts, &mut rng, &mut villages),
             Profile::Field => field::plan::plant(opts, &mut villages),
         }
-        if opts.dispositions && opts.profile == Profile::Standard {
-            rectify(&mut villages, planted_from.next().min(opts.last_quarter));
+        if opts.dispositions {
+            verify(
+                &mut villages,
+                planted_from.next().min(opts.last_quarter),
+                day(opts.last_quarter.end()) - 1,
+                opts.profile == Profile::Standard,
+            );
         }
 
         Self {
@@ -578,17 +587,24 @@ fn plant_standard(opts: &GenerateOptions, rng: &mut ChaCha8Rng, villages: &mut [
     }
 }
 
-/// Rectification (整改) of the planted villages the dispositions confirm
-/// and then close (`write_dispositions`: every ninth planted village,
-/// counting from the first, in village order), in `quarter`: their
+/// What verification finds in the planted villages (`write_dispositions`
+/// writes it), in `quarter`, the one after the first planted quarter:
+/// counting the planted villages in village order, two in three confirmed
+/// (the first and second of every three, on day 10 to 29 of the quarter,
+/// never after `as_of`), the third pending; with `rectify` every ninth,
+/// from the first, is then rectified in the same quarter and its
 /// misconduct stops after it.
-fn rectify(villages: &mut [Village], quarter: Quarter) {
+fn verify(villages: &mut [Village], quarter: Quarter, as_of: i32, rectify: bool) {
+    let base = day(quarter.start());
     for (i, v) in villages
         .iter_mut()
         .filter(|v| !v.patterns.is_empty())
         .enumerate()
     {
-        if i % 9 == 0 {
+        if i % 3 != 2 {
+            v.confirmed = Some((base + 10 + i as i32 % 20).min(as_of));
+        }
+        if rectify && i % 9 == 0 {
             v.rectified = Some(quarter);
         }
     }

@@ -618,11 +618,12 @@ fn write_ground_truth(
 /// alerts of the first planted quarter (alert id
 /// `<village>:red:<planted quarter>`), consistent with the ground truth:
 /// of the planted villages, two in three confirmed (in the standard
-/// profile one in three of those then rectified, and their misconduct
-/// stops after it: `district::rectify`), the rest still pending; as many clean villages as a
+/// profile each with the follow-on case it led to, `case_id`, and one in
+/// three of them then rectified, their misconduct stopping after it:
+/// `district::verify`), the rest still pending; as many clean villages as a
 /// third of the planted ones found false positives. Decided in the quarter
 /// after the first planted one (in it when it is the last), never after
-/// the extract date; no case is linked.
+/// the extract date.
 fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError> {
     use sink::{Layout, TableWriter};
     let first = d.planted_from;
@@ -633,14 +634,14 @@ fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError
         &out_dir.join("dispositions.parquet"),
         Layout::canonical(&crate::contract::DISPOSITIONS),
     )?;
-    let mut write = |code: &str, outcome: &str, day: i32| {
+    let mut write = |code: &str, outcome: &str, day: i32, case: Option<String>| {
         let id = format!("{code}:red:{first}");
         w.row(|r| {
             r.text("alert_id", id.as_str());
             r.text("village_code", code);
             r.text("outcome", outcome);
             r.date("decided_date", day.min(as_of));
-            r.text("case_id", None);
+            r.text("case_id", case.as_deref());
         })
     };
     let planted: Vec<&district::Village> = d
@@ -648,20 +649,22 @@ fn write_dispositions(d: &District, out_dir: &Path) -> Result<u64, GenerateError
         .iter()
         .filter(|v| !v.patterns.is_empty())
         .collect();
-    for (i, v) in planted.iter().enumerate() {
-        match i % 3 {
-            0 | 1 => {
-                write(&v.code, "confirmed", base + 10 + i as i32 % 20)?;
+    for v in &planted {
+        match v.confirmed {
+            Some(day) => {
+                // The standard profile files a case on what was confirmed.
+                let case = (d.profile == Profile::Standard).then(|| cases::follow_on_id(v, day));
+                write(&v.code, "confirmed", day, case)?;
                 if v.rectified.is_some() {
-                    write(&v.code, "rectified", base + 50)?;
+                    write(&v.code, "rectified", base + 50, None)?;
                 }
             }
-            _ => write(&v.code, "pending", base + 15)?,
+            None => write(&v.code, "pending", base + 15, None)?,
         }
     }
     let clean = d.villages.iter().filter(|v| v.patterns.is_empty());
     for (i, v) in clean.take(planted.len().div_ceil(3)).enumerate() {
-        write(&v.code, "false_positive", base + 20 + i as i32 % 30)?;
+        write(&v.code, "false_positive", base + 20 + i as i32 % 30, None)?;
     }
     w.close()
 }

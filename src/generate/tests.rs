@@ -833,6 +833,26 @@ fn planted_quarters_set_the_truth_and_the_dispositions_follow_it() {
         .map(|(id, _)| &id[..12])
         .collect();
     assert!(!rectified.is_empty());
+    // Each confirmation names the follow-on case it led to, which the
+    // cases table holds, filed after the verdict.
+    let linked = strings(&b, "case_id");
+    let cases = read(&dir.path().join("cases.parquet"));
+    let case_ids = values(&cases, "线索编号");
+    let filed = dates(&cases, "filed_date");
+    let mut followed = 0;
+    for ((outcome, case), day) in outcomes.iter().zip(&linked).zip(&decided) {
+        match (outcome.as_str(), case) {
+            ("confirmed", Some(case)) => {
+                let row = case_ids.iter().position(|c| c == case).unwrap();
+                assert!(filed[row].is_none_or(|f| f > day.unwrap()), "{case}");
+                followed += 1;
+            }
+            ("confirmed", None) => panic!("a confirmation without its case"),
+            (_, Some(case)) => panic!("{outcome} names {case}"),
+            _ => {}
+        }
+    }
+    assert!(followed > 0);
     for (village, end) in &ends {
         let want = if rectified.contains(village.as_str()) {
             first.next()
