@@ -288,6 +288,15 @@ fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         Some(path) => Some(path.clone()),
         None => Some(data.join("ground_truth.csv")).filter(|p| p.is_file()),
     };
+    if truth.is_none() && args.json.is_some() {
+        return Err(Error::Input {
+            path: data.join("ground_truth.csv"),
+            message: "no truth file for --json (the comparison with the baseline is measured \
+                      on known villages): pass --truth FILE"
+                .into(),
+        }
+        .into());
+    }
     if truth.is_none() && !args.prospective && !args.fit {
         return Err(Error::Input {
             path: data.join("ground_truth.csv"),
@@ -398,11 +407,8 @@ async fn prospective_quarters(
     framework_dir: &Path,
     baseline_dir: &Path,
 ) -> Result<Vec<calibration::ScoredQuarter>> {
-    let spans = qinglian::datapoints::source_spans(&assessed.ingested);
-    let from = spans.values().map(|s| s.0).max();
-    let to = spans.values().map(|s| s.1).min();
     let mut scored = Vec::new();
-    if let (Some(from), Some(to)) = (from, to) {
+    if let Some((from, to)) = qinglian::datapoints::common_span(&assessed.ingested) {
         let last = to.offset(-2).min(assessed.quarter);
         let mut q = from.max(last.offset(-7));
         while q <= last {

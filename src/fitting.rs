@@ -807,11 +807,7 @@ pub async fn learn(
             })?)
         }
     };
-    let spans = crate::datapoints::source_spans(&assessed.ingested);
-    let (Some(from), Some(to)) = (
-        spans.values().map(|s| s.0).max(),
-        spans.values().map(|s| s.1).min(),
-    ) else {
+    let Some((from, to)) = crate::datapoints::common_span(&assessed.ingested) else {
         return Err(Error::Request(
             "calibrate --fit: no quarter has events in every source".into(),
         ));
@@ -851,9 +847,16 @@ pub async fn learn(
     let mut test_expert = Vec::new();
     let mut expert_tiers = (0, 0, 0);
     for &q in &split.test {
-        let a = assess(&scored(q, None)).await?;
-        expert_tiers = tiers(&a);
-        test_expert.push(crate::calibration::indices(&a));
+        // The assessed quarter is scored already.
+        let scored_now;
+        let a = if q == assessed.quarter {
+            assessed
+        } else {
+            scored_now = assess(&scored(q, None)).await?;
+            &scored_now
+        };
+        expert_tiers = tiers(a);
+        test_expert.push(crate::calibration::indices(a));
     }
     let about = format!(
         "calibrate --fit on {}: labels {}, trained on {}-{} ({} village-quarters, {} positive), \

@@ -255,6 +255,20 @@ fn learned_weights_out_of_sample_and_scored_from_their_file() {
         "{}",
         common::text(&o)
     );
+    let o = common::qinglian(&[
+        "calibrate",
+        "--data",
+        data.to_str().unwrap(),
+        "--prospective",
+        "--json",
+        tmp.path().join("c.json").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        common::text(&o).contains("no truth file for --json"),
+        "{}",
+        common::text(&o)
+    );
 }
 
 /// A weights file beside the default framework.

@@ -48,6 +48,17 @@ pub fn source_spans(ingested: &Ingested) -> BTreeMap<&'static str, (Quarter, Qua
         .collect()
 }
 
+/// The quarters every present source spans, first and last (`None`
+/// without a source with events; the first may lie after the last when
+/// the spans do not meet): where a quarter is scored on all the sources.
+pub fn common_span(ingested: &Ingested) -> Option<(Quarter, Quarter)> {
+    let spans = source_spans(ingested);
+    Some((
+        spans.values().map(|s| s.0).max()?,
+        spans.values().map(|s| s.1).min()?,
+    ))
+}
+
 /// The quarters a source must have events in for a data point over
 /// `window` to count: the window's quarters and the assessed one.
 pub fn window_quarters(window: Window, quarter: Quarter) -> (Quarter, Quarter) {
