@@ -11,8 +11,11 @@
 //! be negative (a red flag never makes a village cleaner), so an indicator
 //! whose coefficient comes out below 0 is left out and the model fitted
 //! again on the others until none is (an active-set reading of
-//! non-negative least squares). The coefficients, scaled to sum to 1, are
-//! the indicators' effective weights in the index, and [`tree_weights`]
+//! non-negative least squares). The coefficients, scaled to sum to 1 and
+//! blended with the expert's effective weights (the penalty and the
+//! expert's share chosen on the last training quarter, scored by
+//! [`Structure::index`], the engine's arithmetic), are the indicators'
+//! effective weights in the index, and [`tree_weights`]
 //! turns them into the dimension and indicator weights of a weights file
 //! (`framework::WeightsFile`) that reproduce them exactly where a village
 //! has every indicator. The learned index is then scored by the real
