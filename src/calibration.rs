@@ -173,6 +173,16 @@ pub fn auc(positives: &[f64], negatives: &[f64]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// AUC of a low score for the positives: `(score, positive)` pairs, a
+/// lower score the more suspect (as the index); `None` without both.
+pub fn low_score_auc(scored: impl IntoIterator<Item = (f64, bool)>) -> Option<f64> {
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for (score, positive) in scored {
+        if positive { &mut pos } else { &mut neg }.push(-score);
+    }
+    auc(&pos, &neg)
+}
+
 /// The known cases active in quarter `q` among the villages of
 /// `position` (code → village), the villages they name, and the others
 /// (the clean ones), in village order.
@@ -863,14 +873,12 @@ pub fn prospective(
 
 fn prospective_row(quarter: &str, v: &[(f64, f64, bool)]) -> ProspectiveRow {
     let measure = |pick: fn(&(f64, f64, bool)) -> f64| {
-        let pos: Vec<f64> = v.iter().filter(|x| x.2).map(|x| -pick(x)).collect();
-        let neg: Vec<f64> = v.iter().filter(|x| !x.2).map(|x| -pick(x)).collect();
         let mut order: Vec<&(f64, f64, bool)> = v.iter().collect();
         order.sort_by(|a, b| pick(a).total_cmp(&pick(b)));
         let decile = v.len().div_ceil(10);
         let rate = (decile > 0)
             .then(|| order.iter().take(decile).filter(|x| x.2).count() as f64 / decile as f64);
-        (auc(&pos, &neg), rate)
+        (low_score_auc(v.iter().map(|x| (pick(x), x.2))), rate)
     };
     let (auc_index, decile_index) = measure(|x| x.0);
     let (auc_baseline, decile_baseline) = measure(|x| x.1);

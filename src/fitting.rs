@@ -33,7 +33,7 @@ use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, Array2};
 
-use crate::calibration::auc;
+use crate::calibration::low_score_auc;
 use crate::engine::method::{Aggregation, WeightMethod};
 use crate::error::{Error, Result};
 use crate::framework::Framework;
@@ -372,17 +372,11 @@ impl Structure {
 
     /// AUC of a low index with weights `e` for the positives of `examples`.
     fn auc(&self, e: &[f64], examples: &[Example]) -> Option<f64> {
-        let (mut pos, mut neg) = (Vec::new(), Vec::new());
-        for x in examples {
-            if let Some(i) = self.index(e, &x.suspicion) {
-                if x.positive {
-                    pos.push(-i)
-                } else {
-                    neg.push(-i)
-                }
-            }
-        }
-        auc(&pos, &neg)
+        low_score_auc(
+            examples
+                .iter()
+                .filter_map(|x| Some((self.index(e, &x.suspicion)?, x.positive))),
+        )
     }
 }
 
@@ -696,12 +690,10 @@ const BOOTSTRAP_SEED: u64 = 20_261_207;
 
 /// AUC of a low index (expert, learned) for the positives of `rows`.
 fn aucs(rows: &[(f64, f64, bool)]) -> (Option<f64>, Option<f64>) {
-    let pick = |f: fn(&(f64, f64, bool)) -> f64| {
-        let pos: Vec<f64> = rows.iter().filter(|r| r.2).map(|r| -f(r)).collect();
-        let neg: Vec<f64> = rows.iter().filter(|r| !r.2).map(|r| -f(r)).collect();
-        auc(&pos, &neg)
-    };
-    (pick(|r| r.0), pick(|r| r.1))
+    (
+        low_score_auc(rows.iter().map(|r| (r.0, r.2))),
+        low_score_auc(rows.iter().map(|r| (r.1, r.2))),
+    )
 }
 
 /// AUC of a low index for the positives, over the villages ranked by
